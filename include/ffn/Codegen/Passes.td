@@ -1,0 +1,70 @@
+//===- Passes.td - ffn code generation passes --------------*- tablegen -*-===//
+//
+// Passes that turn linalg on tensors into fast native code.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FFN_CODEGEN_PASSES_TD
+#define FFN_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CPULowerVector : Pass<"ffn-cpu-lower-vector"> {
+  let summary = "Lower vector ops to the forms the LLVM backend handles well";
+  let description = [{
+    Lowers `vector.contract` to outer products (and those to FMAs), vector
+    transfers to loads and stores, multi-reductions to reductions, masks,
+    transposes and broadcasts, and replaces math functions (erf, tanh, exp)
+    by vectorisable polynomial approximations. Each group runs as its own
+    pattern application; canonicalisation is kept out of them.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def CPUTileAndVectorize : Pass<"ffn-cpu-tile-and-vectorize",
+                               "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops for threads, cache and registers, and vectorise";
+  let description = [{
+    The CPU code generation strategy:
+
+    1. Every GEMM (`linalg.matmul`) is tiled into `scf.forall` tiles that the
+       pipeline maps to OpenMP threads; an elementwise consumer of the GEMM
+       (bias, activation, residual) becomes the root of the tile, with the
+       GEMM and the producer of its accumulator fused into it, so epilogues
+       run on tiles that are still in cache. Other ops get thread tiles over
+       their outer parallel dimension.
+    2. Inside the tiles, GEMMs are tiled over K for the cache and then into
+       register tiles (`mr x nr x 1`); every other op is tiled so that its
+       innermost dimension fills a few vector registers.
+    3. Register tiles are vectorised (masked when a tile is partial), and the
+       accumulators are hoisted out of the K loops so they live in registers.
+
+    Vector sizes stay bounded by the register tile: nothing is unrolled past
+    a few dozen registers.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes in a native vector register (16: AVX-512, 8: AVX2)">,
+    Option<"threadTileM", "thread-tile-m", "int64_t", /*default=*/"64",
+           "rows of a GEMM tile given to one thread">,
+    Option<"threadTileN", "thread-tile-n", "int64_t", /*default=*/"256",
+           "columns of a GEMM tile given to one thread">,
+    Option<"cacheTileK", "cache-tile-k", "int64_t", /*default=*/"256",
+           "reduction depth of a GEMM cache block">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+#endif // FFN_CODEGEN_PASSES_TD

@@ -1,0 +1,62 @@
+//===- FFNOps.h - ffn dialect operations ------------------------*- C++ -*-===//
+//
+// Declares the operations of the ffn dialect and small helpers to build and
+// classify FFN blocks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FFN_DIALECT_FFN_IR_FFNOPS_H
+#define FFN_DIALECT_FFN_IR_FFNOPS_H
+
+#include "ffn/Dialect/FFN/IR/FFNDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/RegionKindInterface.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir {
+namespace ffn {
+/// The forms an `ffn.mlp` body takes, as derived from its ops.
+enum class MlpKind {
+  /// up-projection, activation, down-projection (BERT, ViT, GPT-2).
+  Encoder,
+  /// gate and up projections, act(gate) * up, down-projection (Llama).
+  Gated,
+  /// Anything else (for instance a body after a structural rewrite).
+  Other,
+};
+
+/// Returns "encoder", "gated" or "other".
+llvm::StringRef stringifyMlpKind(MlpKind kind);
+} // namespace ffn
+} // namespace mlir
+
+#define GET_OP_CLASSES
+#include "ffn/Dialect/FFN/IR/FFNOps.h.inc"
+
+namespace mlir {
+namespace ffn {
+/// Activation functions an FFN block can use.
+enum class Activation { Gelu, GeluTanh, Silu, Relu };
+
+/// Creates the activation `act` applied to `value`.
+Value createActivation(OpBuilder &builder, Location loc, Activation act,
+                       Value value);
+
+/// Builds an encoder-form `ffn.mlp`: `act(x W1ᵀ + b1) W2ᵀ + b2`. Biases may
+/// be null.
+MlpOp buildEncoderMlp(OpBuilder &builder, Location loc, Value x, Value w1,
+                      Value b1, Value w2, Value b2, Activation act);
+
+/// Builds a gated-form `ffn.mlp`: `(act(x Wgᵀ) * (x Wuᵀ)) Wdᵀ`.
+MlpOp buildGatedMlp(OpBuilder &builder, Location loc, Value x, Value wGate,
+                    Value wUp, Value wDown, Activation act);
+} // namespace ffn
+} // namespace mlir
+
+#endif // FFN_DIALECT_FFN_IR_FFNOPS_H

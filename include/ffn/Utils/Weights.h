@@ -1,0 +1,50 @@
+//===- Weights.h - compile-time access to constant weights ------*- C++ -*-===//
+//
+// Helpers to read the float data of constant weights (dense or resource
+// attributes) and to create new constants from data computed at compile time.
+// Every weight transformation (transposition, packing, folding, factoring)
+// goes through these, so large weights are never uniqued as
+// DenseElementsAttr.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FFN_UTILS_WEIGHTS_H
+#define FFN_UTILS_WEIGHTS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/ArrayRef.h"
+#include <optional>
+#include <vector>
+
+namespace mlir {
+namespace ffn {
+
+/// Float32 contents of a constant tensor, row-major. Views the attribute's
+/// storage when it can; otherwise (splats, dense attributes) owns a copy.
+class WeightData {
+public:
+  llvm::ArrayRef<float> values() const { return view; }
+  RankedTensorType getType() const { return type; }
+
+  /// The contents of `value` when it is an f32 `arith.constant` (dense or
+  /// dense_resource), or std::nullopt.
+  static std::optional<WeightData> fromValue(Value value);
+
+private:
+  RankedTensorType type;
+  std::vector<float> owned;
+  llvm::ArrayRef<float> view;
+};
+
+/// Creates an `arith.constant` of `type` holding `data` in a resource blob
+/// named after `nameHint`.
+Value createWeightConstant(OpBuilder &builder, Location loc,
+                           RankedTensorType type, llvm::ArrayRef<float> data,
+                           llvm::StringRef nameHint);
+
+} // namespace ffn
+} // namespace mlir
+
+#endif // FFN_UTILS_WEIGHTS_H

@@ -1,0 +1,338 @@
+//===- CPUTileAndVectorize.cpp - tile and vectorise linalg for CPUs -------===//
+//
+// The CPU code generation strategy for linalg on tensors: thread tiles with
+// fused GEMM epilogues, cache and register tiles, vectorisation of the
+// register tiles and accumulator hoisting. See Passes.td for the outline.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ffn/Codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "ffn-cpu-tile-and-vectorize"
+
+namespace mlir {
+namespace ffn {
+#define GEN_PASS_DEF_CPUTILEANDVECTORIZE
+#include "ffn/Codegen/Passes.h.inc"
+} // namespace ffn
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::ffn;
+
+namespace {
+/// Register tile of a GEMM: mr rows, nr columns of the accumulator.
+struct RegisterTile {
+  int64_t mr;
+  int64_t nr;
+};
+
+struct CPUTileAndVectorizePass
+    : public ffn::impl::CPUTileAndVectorizeBase<CPUTileAndVectorizePass> {
+  using Base::Base;
+  void runOnOperation() override;
+
+private:
+  RegisterTile registerTile() const {
+    // AVX-512: 8x32 uses 16 of 32 zmm registers for accumulators.
+    // AVX2: 4x16 uses 8 of 16 ymm registers.
+    if (vectorWidth >= 16)
+      return {8, 2 * vectorWidth};
+    return {4, 2 * vectorWidth};
+  }
+  int64_t elementwiseTile() const { return 4 * vectorWidth; }
+};
+} // namespace
+
+/// True for GEMMs the register-tile strategy handles: a 2-D contraction with
+/// one reduction dimension.
+static bool isGemm(linalg::LinalgOp op) {
+  return isa<linalg::MatmulOp>(op) ||
+         (linalg::isaContractionOpInterface(op) && op.getNumLoops() == 3 &&
+          op.getNumReductionLoops() == 1);
+}
+
+/// The GEMM feeding an elementwise op whose result is only used there, or
+/// null. Such a GEMM is fused into the elementwise op's thread tiles.
+static linalg::LinalgOp fusableGemmProducer(linalg::LinalgOp op) {
+  if (!isa<linalg::GenericOp>(op) || !linalg::isElementwise(op))
+    return {};
+  for (OpOperand *operand : op.getDpsInputOperands()) {
+    auto producer = operand->get().getDefiningOp<linalg::LinalgOp>();
+    if (!producer || !isGemm(producer) || !producer->hasOneUse())
+      continue;
+    if (!op.getMatchingIndexingMap(operand).isIdentity() ||
+        op.getNumLoops() != 2)
+      continue;
+    return producer;
+  }
+  return {};
+}
+
+/// Most elements one vectorised op may cover: keeps every vector within a
+/// few dozen registers however the tiling went.
+static constexpr int64_t kMaxVectorElements = 1024;
+
+/// The vector shape covering every instance of `op`: static loop ranges as
+/// they are, dynamic ones (partial tiles) bounded from above.
+static FailureOr<SmallVector<int64_t>> vectorSizesFor(linalg::LinalgOp op) {
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  int64_t total = 1;
+  for (auto [dim, size] : llvm::enumerate(sizes)) {
+    if (ShapedType::isDynamic(size)) {
+      Value operand;
+      unsigned operandDim;
+      if (failed(op.mapIterationSpaceDimToOperandDim(dim, operand, operandDim)))
+        return failure();
+      FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
+          presburger::BoundType::UB, {operand, operandDim},
+          /*stopCondition=*/nullptr, /*closedUB=*/true);
+      if (failed(bound))
+        return failure();
+      size = *bound;
+    }
+    total *= size;
+  }
+  if (total > kMaxVectorElements || total == 0)
+    return failure();
+  return sizes;
+}
+
+/// Tiles `root` into scf.forall thread tiles of `sizes`, fusing the
+/// producers in `fusable` into the tiles.
+static LogicalResult
+tileForThreads(RewriterBase &rewriter, TilingInterface root,
+               ArrayRef<int64_t> sizes,
+               const llvm::SmallPtrSetImpl<Operation *> &fusable) {
+  MLIRContext *ctx = root->getContext();
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  options.setFusionControlFn(
+      [&](tensor::ExtractSliceOp, OpResult producer,
+          bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        if (fusable.contains(producer.getOwner()))
+          return scf::SCFTileAndFuseOptions::ControlFnResult{};
+        return std::nullopt;
+      });
+  rewriter.setInsertionPoint(root);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
+  if (failed(result))
+    return failure();
+  for (OpResult res : root->getResults())
+    if (Value replacement = result->replacements.lookup(res))
+      rewriter.replaceAllUsesWith(res, replacement);
+  if (root->use_empty())
+    rewriter.eraseOp(root);
+  return success();
+}
+
+/// Tiles `op` with scf.for loops of `sizes`, then peels every loop whose
+/// step does not divide its range, so that all but the last tile of each
+/// loop have static sizes (and the last too when the range is static).
+static LogicalResult tileWithLoops(RewriterBase &rewriter, TilingInterface op,
+                                   ArrayRef<int64_t> sizes,
+                                   Operation **tiledOp = nullptr) {
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result =
+      scf::tileUsingSCF(rewriter, op, tiling);
+  if (failed(result))
+    return failure();
+  rewriter.replaceOp(op, result->replacements);
+  if (tiledOp)
+    *tiledOp = result->tiledOps.size() == 1 ? result->tiledOps.front()
+                                            : nullptr;
+  // Innermost first: peeling an outer loop clones the loops inside it, and
+  // the clones must already be peeled.
+  for (LoopLikeOpInterface loop : llvm::reverse(result->loops)) {
+    auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
+    scf::ForOp partial;
+    if (forOp)
+      (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
+  }
+  return success();
+}
+
+/// True when every operand of `op` is read or written through a permutation
+/// of all loop dimensions. Masked vectorisation is limited to such ops: reads
+/// that broadcast under a mask do not verify in this MLIR version.
+static bool hasOnlyPermutationMaps(linalg::LinalgOp op) {
+  return llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap map) { return map.isPermutation(); });
+}
+
+/// Applies the canonicalisation patterns of every loaded dialect plus the
+/// folding of tensor subsets into vector transfers.
+static LogicalResult canonicalize(Operation *root) {
+  MLIRContext *ctx = root->getContext();
+  RewritePatternSet patterns(ctx);
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+  return applyPatternsGreedily(root, std::move(patterns));
+}
+
+void CPUTileAndVectorizePass::runOnOperation() {
+  func::FuncOp func = getOperation();
+  MLIRContext *ctx = &getContext();
+  IRRewriter rewriter(ctx);
+  RegisterTile reg = registerTile();
+
+  // 1. Thread tiles. Roots are visited last-to-first so that a GEMM is
+  //    claimed by its elementwise consumer before it is seen on its own.
+  SmallVector<linalg::LinalgOp> topLevel;
+  for (Operation &op : func.getBody().getOps())
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+      topLevel.push_back(linalgOp);
+  llvm::SmallPtrSet<Operation *, 16> claimed;
+  for (linalg::LinalgOp op : llvm::reverse(topLevel)) {
+    if (claimed.contains(op) || !op.hasPureTensorSemantics())
+      continue;
+    llvm::SmallPtrSet<Operation *, 4> fusable;
+    SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+    linalg::LinalgOp gemm = isGemm(op) ? op : fusableGemmProducer(op);
+    if (gemm) {
+      if (gemm != op)
+        fusable.insert(gemm);
+      // The accumulator's initial value (zero fill or broadcast bias).
+      for (OpOperand &init : gemm.getDpsInitsMutable())
+        if (Operation *def = init.get().getDefiningOp())
+          if (isa<linalg::FillOp, linalg::BroadcastOp>(def) &&
+              def->hasOneUse())
+            fusable.insert(def);
+      sizes[0] = threadTileM;
+      sizes[1] = threadTileN;
+    } else if (op.getNumParallelLoops() > 0 &&
+               op.getIteratorTypesArray()[0] == utils::IteratorType::parallel) {
+      // Everything else: split the outermost parallel dimension.
+      sizes[0] = 16;
+    } else {
+      continue;
+    }
+    claimed.insert(fusable.begin(), fusable.end());
+    if (failed(tileForThreads(rewriter, cast<TilingInterface>(*op), sizes,
+                              fusable)))
+      LLVM_DEBUG(llvm::dbgs() << "thread tiling failed for " << op << "\n");
+  }
+  // Drop producers that fusion left without users.
+  if (failed(canonicalize(func)))
+    return signalPassFailure();
+
+  // 2. Cache and register tiles.
+  SmallVector<linalg::LinalgOp> all;
+  func.walk([&](linalg::LinalgOp op) {
+    if (op.hasPureTensorSemantics())
+      all.push_back(op);
+  });
+  for (linalg::LinalgOp op : all) {
+    unsigned loops = op.getNumLoops();
+    if (loops == 0)
+      continue;
+    SmallVector<int64_t> sizes;
+    if (isGemm(op)) {
+      Operation *current = op;
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (ShapedType::isDynamic(ranges[2]) || ranges[2] > cacheTileK) {
+        if (failed(tileWithLoops(rewriter, cast<TilingInterface>(current),
+                                 {0, 0, cacheTileK}, &current)) ||
+            !current)
+          continue;
+      }
+      (void)tileWithLoops(rewriter, cast<TilingInterface>(current),
+                          {reg.mr, reg.nr, 1});
+      continue;
+    }
+    // Other ops: the innermost dimension fills a few registers, the others
+    // are walked one at a time.
+    sizes.assign(loops, 1);
+    sizes.back() = elementwiseTile();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    bool small = llvm::all_of(ranges, [](int64_t r) {
+      return !ShapedType::isDynamic(r);
+    }) && op.getStaticLoopRanges().size() > 0 &&
+                 [&] {
+                   int64_t n = 1;
+                   for (int64_t r : ranges)
+                     n *= r;
+                   return n <= elementwiseTile();
+                 }();
+    if (small)
+      continue;
+    (void)tileWithLoops(rewriter, cast<TilingInterface>(*op), sizes);
+  }
+
+  // Fold the tile sizes that are static into the types before vectorising.
+  if (failed(canonicalize(func)))
+    return signalPassFailure();
+
+  // 3. Vectorise the register tiles; partial tiles get masks sized by the
+  //    upper bound of their extent.
+  SmallVector<linalg::LinalgOp> tiles;
+  func.walk([&](linalg::LinalgOp op) {
+    if (op.hasPureTensorSemantics())
+      tiles.push_back(op);
+  });
+  for (linalg::LinalgOp op : tiles) {
+    FailureOr<SmallVector<int64_t>> sizes = vectorSizesFor(op);
+    if (failed(sizes)) {
+      LLVM_DEBUG(llvm::dbgs() << "no bounded vector sizes: " << op << "\n");
+      continue;
+    }
+    bool dynamic = llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
+    if (dynamic && !hasOnlyPermutationMaps(op)) {
+      LLVM_DEBUG(llvm::dbgs() << "partial tile left scalar: " << op << "\n");
+      continue;
+    }
+    ArrayRef<int64_t> maskSizes = dynamic ? ArrayRef<int64_t>(*sizes)
+                                          : ArrayRef<int64_t>();
+    if (failed(linalg::vectorizeOpPrecondition(op, maskSizes))) {
+      LLVM_DEBUG(llvm::dbgs() << "not vectorisable: " << op << "\n");
+      continue;
+    }
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> result =
+        linalg::vectorize(rewriter, op, maskSizes);
+    if (failed(result))
+      continue;
+    if (!result->replacements.empty())
+      rewriter.replaceOp(op, result->replacements);
+    else
+      rewriter.eraseOp(op);
+  }
+  if (failed(canonicalize(func)))
+    return signalPassFailure();
+
+  // 4. Keep accumulators in registers across the K loops.
+  SmallVector<LoopLikeOpInterface> loops;
+  func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  for (LoopLikeOpInterface loop : loops)
+    hoistLoopInvariantSubsets(rewriter, loop);
+  if (failed(canonicalize(func)))
+    return signalPassFailure();
+}

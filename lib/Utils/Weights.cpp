@@ -1,0 +1,59 @@
+//===- Weights.cpp - compile-time access to constant weights --------------===//
+//
+// Reads f32 constants (dense and dense_resource) and creates resource-backed
+// constants for weights the compiler computes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ffn/Utils/Weights.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::ffn;
+
+std::optional<WeightData> WeightData::fromValue(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  Attribute attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  WeightData data;
+  data.type = type;
+  int64_t count = type.getNumElements();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    if (bytes.size() != static_cast<size_t>(count) * sizeof(float))
+      return std::nullopt;
+    data.view = ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
+                                count);
+    return data;
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  if (dense.isSplat()) {
+    data.owned.assign(count, dense.getSplatValue<float>());
+  } else {
+    auto range = dense.getValues<float>();
+    data.owned.assign(range.begin(), range.end());
+  }
+  data.view = data.owned;
+  return data;
+}
+
+Value mlir::ffn::createWeightConstant(OpBuilder &builder, Location loc,
+                                      RankedTensorType type,
+                                      ArrayRef<float> data,
+                                      StringRef nameHint) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
+  auto attr = DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
+  return arith::ConstantOp::create(builder, loc, type, attr);
+}
