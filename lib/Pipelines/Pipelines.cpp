@@ -30,7 +30,7 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
   os << "eliminate-empty-tensors,"
         "one-shot-bufferize{bufferize-function-boundaries "
         "function-boundary-type-conversion=identity-layout-map},"
-        "buffer-results-to-out-params{hoist-static-allocs},canonicalize,"
+        "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},canonicalize,"
         "buffer-deallocation-pipeline,"
         "convert-linalg-to-loops,";
   // Thread tiles onto OpenMP.

@@ -1,0 +1,76 @@
+//===- Compiler.h - the ffn-compile driver as a library ---------*- C++ -*-===//
+//
+// Everything ffn-compile does, as a library the tool and tests call: load a
+// model, run the FFN passes for an optimisation level, lower it for a CPU,
+// emit LLVM IR or an object file, and link executables and shared libraries
+// around the generated model interface.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FFN_COMPILER_COMPILER_H
+#define FFN_COMPILER_COMPILER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+namespace ffn {
+
+/// The artifact ffn-compile writes.
+enum class EmitKind { Exe, Lib, Obj, LLVM, MLIR };
+
+/// Settings of one compilation, as given on the ffn-compile command line.
+struct CompileOptions {
+  std::string inputPath;
+  std::string outputPath;
+  EmitKind emit = EmitKind::Exe;
+  /// 0: no FFN rewrites; 1: canonicalisation; 2 (default): exact FFN
+  /// rewrites; 3: as 2, plus LLVM's most aggressive settings.
+  unsigned optLevel = 2;
+  /// LLVM CPU name, or "native" for the host.
+  std::string cpu = "native";
+  /// Where to write the FFN report (JSON); empty: none. "-" means the table
+  /// on stderr only.
+  std::string reportPath;
+  bool printReport = false;
+  /// Keep the intermediate files (glue source, object) and say where.
+  bool keepTemps = false;
+  /// Path of the running ffn-compile, to find the runtime library beside it.
+  std::string toolPath;
+};
+
+/// One input or output of the compiled model.
+struct TensorInterface {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+
+/// The model's calling interface, derived from its entry function.
+struct ModelInterface {
+  std::string entryName;
+  std::vector<TensorInterface> inputs;
+  std::vector<TensorInterface> outputs;
+};
+
+/// Parses the model at `path` (an .mlir file). Diagnostics go to the
+/// context's handler; returns null on failure.
+OwningOpRef<ModuleOp> loadModel(MLIRContext &context, StringRef path);
+
+/// Finds the entry function (`@main`, or the only public function) and
+/// checks that its signature is one the runtime supports.
+FailureOr<ModelInterface> getModelInterface(ModuleOp module);
+
+/// Runs the compilation `options` describes. Errors are reported through
+/// the context's diagnostic handler.
+LogicalResult compile(MLIRContext &context, const CompileOptions &options);
+
+} // namespace ffn
+} // namespace mlir
+
+#endif // FFN_COMPILER_COMPILER_H

@@ -1,0 +1,59 @@
+//===- Report.h - the per-FFN report of ffn-compile -------------*- C++ -*-===//
+//
+// Lists every FFN block of a module with its FLOPs and parameters, what the
+// FFN passes did to it and the error they introduced, as a table for people
+// and as JSON for tools (--ffn-report). The JSON schema is fixed by
+// DESIGN.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FFN_COMPILER_REPORT_H
+#define FFN_COMPILER_REPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace ffn {
+class MlpOp;
+
+/// FLOPs (two per multiply-add) and parameters of one FFN block.
+struct FFNCost {
+  int64_t flops = 0;
+  int64_t params = 0;
+};
+
+/// The cost of `op` for its compiled shapes.
+FFNCost measureFFN(MlpOp op);
+
+/// What the report says about one FFN.
+struct FFNReportEntry {
+  std::string name;
+  std::string kind;
+  std::vector<std::string> applied;
+  FFNCost before;
+  FFNCost after;
+  /// Measured by approximate rewrites only; unset when only exact ones ran.
+  std::optional<double> maxRelError;
+};
+
+/// The report of one compilation.
+struct FFNReport {
+  std::vector<FFNReportEntry> ffns;
+  std::optional<double> totalMaxRelError;
+
+  /// Records every ffn.mlp of `module` as it is now (before any rewrite).
+  static FFNReport collect(ModuleOp module);
+  /// Updates the "after" figures from the module after the FFN passes.
+  void updateAfter(ModuleOp module);
+
+  void printTable(llvm::raw_ostream &os) const;
+  void writeJSON(llvm::raw_ostream &os) const;
+};
+} // namespace ffn
+} // namespace mlir
+
+#endif // FFN_COMPILER_REPORT_H

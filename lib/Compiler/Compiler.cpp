@@ -1,0 +1,442 @@
+//===- Compiler.cpp - the ffn-compile driver as a library -----------------===//
+//
+// load → FFN passes (by -O level) → report → ffn-lower-to-cpu → LLVM IR →
+// object → link with the generated glue into an executable or a shared
+// library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ffn/Compiler/Compiler.h"
+#include "Backend.h"
+#include "Glue.h"
+#include "ffn/Compiler/Report.h"
+#include "ffn/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+using namespace mlir::ffn;
+
+#ifndef FFN_DEFAULT_CC
+#define FFN_DEFAULT_CC "clang"
+#endif
+#ifndef FFN_RUNTIME_INCLUDE_DIR
+#define FFN_RUNTIME_INCLUDE_DIR ""
+#endif
+#ifndef FFN_OPENMP_LIB_DIR
+#define FFN_OPENMP_LIB_DIR ""
+#endif
+
+/// Emits a driver-level error (no source location).
+static InFlightDiagnostic driverError(MLIRContext &ctx) {
+  return emitError(UnknownLoc::get(&ctx));
+}
+
+//===----------------------------------------------------------------------===//
+// Loading and the model interface
+//===----------------------------------------------------------------------===//
+
+OwningOpRef<ModuleOp> mlir::ffn::loadModel(MLIRContext &context,
+                                           StringRef path) {
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(path, &error);
+  if (!file) {
+    driverError(context) << "cannot open model '" << path << "': " << error;
+    return nullptr;
+  }
+  if (path.ends_with_insensitive(".onnx")) {
+    driverError(context) << "cannot import '" << path
+                         << "': ONNX input is not supported by this build "
+                            "yet; give the model as .mlir";
+    return nullptr;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+}
+
+/// The name a function argument or result carries in `ffn.name`, or
+/// `fallback`.
+static std::string tensorName(DictionaryAttr attrs, std::string fallback) {
+  if (attrs)
+    if (auto name = attrs.getAs<StringAttr>("ffn.name"))
+      return name.str();
+  return fallback;
+}
+
+/// Checks that `type` is a statically shaped f32 tensor and returns its
+/// shape.
+static FailureOr<std::vector<int64_t>>
+checkTensorType(Type type, Location loc, StringRef what, StringRef name) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.getElementType().isF32()) {
+    emitError(loc) << what << " '" << name << "' has type " << type
+                   << "; the CPU target supports f32 tensors only";
+    return failure();
+  }
+  if (!tensor.hasStaticShape()) {
+    emitError(loc) << what << " '" << name << "' has type " << type
+                   << " with dynamic dimensions, which this build does not "
+                      "compile yet";
+    return failure();
+  }
+  return std::vector<int64_t>(tensor.getShape().begin(),
+                              tensor.getShape().end());
+}
+
+/// The model's entry function: @main, or the only public function.
+static func::FuncOp findEntry(ModuleOp module) {
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    return main;
+  func::FuncOp only;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isPrivate() || func.isExternal())
+      continue;
+    if (only)
+      return nullptr;
+    only = func;
+  }
+  return only;
+}
+
+FailureOr<ModelInterface> mlir::ffn::getModelInterface(ModuleOp module) {
+  func::FuncOp entry = findEntry(module);
+  if (!entry || entry.isExternal()) {
+    emitError(module.getLoc())
+        << "no entry function: define func.func @main (or exactly one "
+           "public function with a body)";
+    return failure();
+  }
+  ModelInterface model;
+  model.entryName = entry.getSymName().str();
+  llvm::StringSet<> seen;
+  FunctionType type = entry.getFunctionType();
+  for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
+    TensorInterface t;
+    t.name = tensorName(entry.getArgAttrDict(i), "input" + std::to_string(i));
+    auto shape = checkTensorType(argType, entry.getArgument(i).getLoc(),
+                                 "input", t.name);
+    if (failed(shape))
+      return failure();
+    t.shape = std::move(*shape);
+    if (!seen.insert(t.name).second) {
+      emitError(entry.getLoc()) << "two inputs/outputs are named '" << t.name
+                                << "'";
+      return failure();
+    }
+    model.inputs.push_back(std::move(t));
+  }
+  for (auto [i, resType] : llvm::enumerate(type.getResults())) {
+    TensorInterface t;
+    t.name =
+        tensorName(entry.getResultAttrDict(i), "output" + std::to_string(i));
+    auto shape = checkTensorType(resType, entry.getLoc(), "output", t.name);
+    if (failed(shape))
+      return failure();
+    t.shape = std::move(*shape);
+    if (!seen.insert(t.name).second) {
+      emitError(entry.getLoc()) << "two inputs/outputs are named '" << t.name
+                                << "'";
+      return failure();
+    }
+    model.outputs.push_back(std::move(t));
+  }
+  if (model.outputs.empty()) {
+    emitError(entry.getLoc()) << "the entry function returns nothing";
+    return failure();
+  }
+  return model;
+}
+
+//===----------------------------------------------------------------------===//
+// Compilation
+//===----------------------------------------------------------------------===//
+
+/// The C identifier a library is named by: the output's file name without a
+/// `lib` prefix and extension.
+static std::string libraryName(StringRef outputPath) {
+  StringRef stem = llvm::sys::path::stem(outputPath);
+  if (stem.starts_with("lib") && stem.size() > 3)
+    stem = stem.drop_front(3);
+  std::string name;
+  for (char c : stem)
+    name += llvm::isAlnum(c) ? c : '_';
+  if (name.empty() || llvm::isDigit(name[0]))
+    name = "m" + name;
+  return name;
+}
+
+/// Runs the FFN-level passes of an optimisation level.
+static LogicalResult runFFNPasses(ModuleOp module, unsigned optLevel) {
+  PassManager pm(module->getContext());
+  if (optLevel >= 1) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  return pm.run(module);
+}
+
+/// Writes `text` to `path`.
+static LogicalResult writeFile(MLIRContext &ctx, StringRef path,
+                               llvm::function_ref<void(llvm::raw_ostream &)> fn) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(path, &error);
+  if (!out) {
+    driverError(ctx) << "cannot write '" << path << "': " << error;
+    return failure();
+  }
+  fn(out->os());
+  out->keep();
+  return success();
+}
+
+/// Prepares the entry function for native code: a unique, internal-looking
+/// name, a C interface wrapper, and read-only inputs.
+static void prepareEntry(ModuleOp module, ModelInterface &model,
+                         StringRef libName) {
+  func::FuncOp entry = module.lookupSymbol<func::FuncOp>(model.entryName);
+  std::string newName = "ffn_entry_" + libName.str();
+  if (failed(SymbolTable::replaceAllSymbolUses(
+          entry, StringAttr::get(module.getContext(), newName), module)))
+    return;
+  entry.setSymName(newName);
+  model.entryName = newName;
+  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                 UnitAttr::get(module.getContext()));
+  // The names are in `model` now; the lowering has no use for them.
+  MLIRContext *ctx = module.getContext();
+  for (unsigned i = 0, e = entry.getNumArguments(); i < e; ++i)
+    entry.setArgAttrs(
+        i, DictionaryAttr::get(
+               ctx, {NamedAttribute(
+                        StringAttr::get(
+                            ctx, bufferization::BufferizationDialect::
+                                     kWritableAttrName),
+                        BoolAttr::get(ctx, false))}));
+  for (unsigned i = 0, e = entry.getNumResults(); i < e; ++i)
+    entry.setResultAttrs(i, DictionaryAttr::get(ctx, {}));
+}
+
+/// Gives every symbol of the object internal linkage except the C interface
+/// of the entry, which is hidden: two models in one process never clash.
+static void internalizeSymbols(llvm::Module &module, StringRef keep) {
+  for (llvm::Function &f : module.functions()) {
+    if (f.isDeclaration())
+      continue;
+    if (f.getName() == keep)
+      f.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    else
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
+  for (llvm::GlobalVariable &g : module.globals())
+    if (!g.isDeclaration())
+      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+}
+
+/// Runs `args` (args[0] is the program), reporting failures.
+static LogicalResult runTool(MLIRContext &ctx, ArrayRef<std::string> args) {
+  std::vector<StringRef> refs(args.begin(), args.end());
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(refs[0], refs, std::nullopt, {}, 0, 0,
+                                     &error);
+  if (rc != 0) {
+    driverError(ctx) << "'" << llvm::join(args, " ") << "' failed"
+                     << (error.empty() ? "" : ": " + error)
+                     << " (exit code " << rc << ")";
+    return failure();
+  }
+  return success();
+}
+
+/// The C compiler used to link (FFN_CC overrides the configured one).
+static FailureOr<std::string> findCompiler(MLIRContext &ctx) {
+  if (const char *env = std::getenv("FFN_CC"))
+    return std::string(env);
+  if (llvm::sys::fs::can_execute(FFN_DEFAULT_CC))
+    return std::string(FFN_DEFAULT_CC);
+  for (StringRef name : {"clang-22", "clang", "cc"})
+    if (auto path = llvm::sys::findProgramByName(name))
+      return *path;
+  driverError(ctx) << "no C compiler found to link with (set FFN_CC)";
+  return failure();
+}
+
+/// The runtime library the executables link, next to the tool's build tree
+/// (FFN_RUNTIME_LIB overrides).
+static FailureOr<std::string> findRuntimeLibrary(MLIRContext &ctx,
+                                                 StringRef toolPath) {
+  if (const char *env = std::getenv("FFN_RUNTIME_LIB"))
+    return std::string(env);
+  SmallString<256> path(llvm::sys::path::parent_path(toolPath));
+  llvm::sys::path::append(path, "..", "lib", "libffn_runtime.a");
+  if (llvm::sys::fs::exists(path))
+    return std::string(path);
+  driverError(ctx) << "cannot find the ffn runtime library (looked for '"
+                   << path << "'; set FFN_RUNTIME_LIB)";
+  return failure();
+}
+
+/// Links the object and glue into the requested artifact.
+static LogicalResult linkArtifact(MLIRContext &ctx,
+                                  const CompileOptions &options,
+                                  const ModelInterface &model,
+                                  StringRef libName, StringRef objectPath,
+                                  StringRef workDir) {
+  bool lib = options.emit == EmitKind::Lib;
+  SmallString<256> gluePath(workDir);
+  llvm::sys::path::append(gluePath, libName + "_glue.c");
+  if (failed(writeFile(ctx, gluePath, [&](llvm::raw_ostream &os) {
+        os << generateGlueSource(model, libName, lib);
+      })))
+    return failure();
+  FailureOr<std::string> cc = findCompiler(ctx);
+  if (failed(cc))
+    return failure();
+  std::vector<std::string> args = {*cc, "-O2", "-fPIC",
+                                   "-I" FFN_RUNTIME_INCLUDE_DIR};
+  if (llvm::sys::findProgramByName("ld.lld"))
+    args.push_back("-fuse-ld=lld");
+  if (lib)
+    args.push_back("-shared");
+  args.push_back(std::string(gluePath));
+  args.push_back(objectPath.str());
+  if (!lib) {
+    FailureOr<std::string> runtime = findRuntimeLibrary(ctx, options.toolPath);
+    if (failed(runtime))
+      return failure();
+    args.push_back(*runtime);
+    args.push_back("-lstdc++");
+  }
+  if (StringRef(FFN_OPENMP_LIB_DIR).size()) {
+    args.push_back("-L" FFN_OPENMP_LIB_DIR);
+    args.push_back("-Wl,-rpath," FFN_OPENMP_LIB_DIR);
+  }
+  args.insert(args.end(), {"-lomp", "-lm", "-o", options.outputPath});
+  if (failed(runTool(ctx, args)))
+    return failure();
+  if (!lib)
+    return success();
+  SmallString<256> headerPath(llvm::sys::path::parent_path(options.outputPath));
+  llvm::sys::path::append(headerPath, libName + ".h");
+  return writeFile(ctx, headerPath, [&](llvm::raw_ostream &os) {
+    os << generateLibraryHeader(model, libName);
+  });
+}
+
+LogicalResult mlir::ffn::compile(MLIRContext &context,
+                                 const CompileOptions &options) {
+  OwningOpRef<ModuleOp> module = loadModel(context, options.inputPath);
+  if (!module)
+    return failure();
+  FailureOr<ModelInterface> model = getModelInterface(*module);
+  if (failed(model))
+    return failure();
+
+  // The FFN level: exact rewrites at -O2 and above, then the report.
+  FFNReport report = FFNReport::collect(*module);
+  if (failed(runFFNPasses(*module, options.optLevel)))
+    return failure();
+  report.updateAfter(*module);
+  if (options.printReport)
+    report.printTable(llvm::errs());
+  if (!options.reportPath.empty() && options.reportPath != "-" &&
+      failed(writeFile(context, options.reportPath,
+                       [&](llvm::raw_ostream &os) { report.writeJSON(os); })))
+    return failure();
+  if (options.emit == EmitKind::MLIR)
+    return writeFile(context, options.outputPath,
+                     [&](llvm::raw_ostream &os) { module->print(os); });
+
+  // Native code.
+  std::string error;
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> tm =
+      createCPUTargetMachine(options.cpu, error);
+  if (failed(tm)) {
+    driverError(context) << error;
+    return failure();
+  }
+  std::string libName = libraryName(options.outputPath);
+  prepareEntry(*module, *model, libName);
+  PassManager pm(&context);
+  CPUPipelineOptions cpuOptions;
+  cpuOptions.vectorWidth = getVectorWidth(**tm);
+  if (failed(buildLowerToCPUPipeline(pm, cpuOptions, llvm::errs())) ||
+      failed(pm.run(*module)))
+    return failure();
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, libName);
+  if (!llvmModule) {
+    driverError(context) << "translation to LLVM IR failed";
+    return failure();
+  }
+  llvmModule->setDataLayout((*tm)->createDataLayout());
+  llvmModule->setTargetTriple((*tm)->getTargetTriple());
+  std::string ciface = cInterfaceSymbol(*model);
+  internalizeSymbols(*llvmModule, ciface);
+  if (failed(optimizeModule(*llvmModule, **tm, options.optLevel >= 3 ? 3 : 2,
+                            error))) {
+    driverError(context) << "LLVM optimisation failed: " << error;
+    return failure();
+  }
+  if (options.emit == EmitKind::LLVM)
+    return writeFile(context, options.outputPath,
+                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+
+  auto writeObject = [&](StringRef path) -> LogicalResult {
+    std::string openError;
+    std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(path, &openError);
+    if (!out) {
+      driverError(context) << "cannot write '" << path << "': " << openError;
+      return failure();
+    }
+    if (failed(emitObject(*llvmModule, **tm, out->os(), error))) {
+      driverError(context) << error;
+      return failure();
+    }
+    out->keep();
+    return success();
+  };
+  if (options.emit == EmitKind::Obj)
+    return writeObject(options.outputPath);
+
+  SmallString<128> workDir;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("ffn-compile", workDir)) {
+    driverError(context) << "cannot create a temporary directory: "
+                         << ec.message();
+    return failure();
+  }
+  SmallString<256> objectPath(workDir);
+  llvm::sys::path::append(objectPath, libName + ".o");
+  LogicalResult result = writeObject(objectPath);
+  if (succeeded(result))
+    result = linkArtifact(context, options, *model, libName, objectPath,
+                          workDir);
+  if (options.keepTemps)
+    llvm::errs() << "ffn-compile: intermediate files kept in " << workDir
+                 << "\n";
+  else
+    llvm::sys::fs::remove_directories(workDir);
+  return result;
+}

@@ -1,0 +1,127 @@
+//===- Report.cpp - the per-FFN report of ffn-compile ---------------------===//
+//
+// Measures FFN blocks (FLOPs and parameters for the compiled shapes) and
+// prints the report as a table and as JSON.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ffn/Compiler/Report.h"
+#include "ffn/Dialect/FFN/IR/FFNOps.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+using namespace mlir::ffn;
+
+/// Elements of a statically shaped tensor value, or 0.
+static int64_t numElements(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.hasStaticShape() ? type.getNumElements() : 0;
+}
+
+FFNCost mlir::ffn::measureFFN(MlpOp op) {
+  FFNCost cost;
+  for (Value param : op.getParams())
+    cost.params += numElements(param);
+  op.getBody().walk([&](LinearOp linear) {
+    auto xType = linear.getInput().getType();
+    int64_t rows = 1;
+    for (int64_t d : xType.getShape().drop_back())
+      rows *= ShapedType::isDynamic(d) ? 1 : d;
+    cost.flops += 2 * rows * linear.getInFeatures() * linear.getOutFeatures();
+  });
+  return cost;
+}
+
+/// A readable name for an FFN: its location's name, or file:line.
+static std::string ffnName(MlpOp op, size_t index) {
+  Location loc = op.getLoc();
+  if (auto named = dyn_cast<NameLoc>(loc))
+    return named.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto named = dyn_cast<NameLoc>(inner))
+        return named.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return llvm::formatv("ffn{0}@line{1}", index, file.getLine()).str();
+  return "ffn" + std::to_string(index);
+}
+
+FFNReport FFNReport::collect(ModuleOp module) {
+  FFNReport report;
+  module.walk([&](MlpOp op) {
+    FFNReportEntry entry;
+    entry.name = ffnName(op, report.ffns.size());
+    entry.kind = stringifyMlpKind(op.getKind()).str();
+    entry.before = entry.after = measureFFN(op);
+    report.ffns.push_back(std::move(entry));
+  });
+  return report;
+}
+
+void FFNReport::updateAfter(ModuleOp module) {
+  size_t i = 0;
+  module.walk([&](MlpOp op) {
+    if (i < ffns.size())
+      ffns[i].after = measureFFN(op);
+    ++i;
+  });
+}
+
+void FFNReport::printTable(llvm::raw_ostream &os) const {
+  os << llvm::formatv("{0,-24} {1,-8} {2,14} {3,14} {4,12} {5,12} {6,10}  {7}\n",
+                      "ffn", "kind", "flops_before", "flops_after",
+                      "params_bef", "params_aft", "max_err", "applied");
+  int64_t before = 0, after = 0;
+  for (const FFNReportEntry &e : ffns) {
+    std::string err =
+        e.maxRelError ? llvm::formatv("{0:e2}", *e.maxRelError).str() : "-";
+    std::string applied =
+        e.applied.empty() ? "-" : llvm::join(e.applied, ",");
+    os << llvm::formatv("{0,-24} {1,-8} {2,14} {3,14} {4,12} {5,12} {6,10}  {7}\n",
+                        e.name, e.kind, e.before.flops, e.after.flops,
+                        e.before.params, e.after.params, err, applied);
+    before += e.before.flops;
+    after += e.after.flops;
+  }
+  os << llvm::formatv("{0} FFN(s); total FFN FLOPs {1} -> {2}\n", ffns.size(),
+                      before, after);
+}
+
+void FFNReport::writeJSON(llvm::raw_ostream &os) const {
+  llvm::json::Array list;
+  int64_t before = 0, after = 0;
+  for (const FFNReportEntry &e : ffns) {
+    llvm::json::Array applied;
+    for (const std::string &a : e.applied)
+      applied.push_back(a);
+    llvm::json::Value err = nullptr;
+    if (e.maxRelError)
+      err = *e.maxRelError;
+    list.push_back(llvm::json::Object{
+        {"name", e.name},
+        {"kind", e.kind},
+        {"applied", std::move(applied)},
+        {"flops_before", e.before.flops},
+        {"flops_after", e.after.flops},
+        {"params_before", e.before.params},
+        {"params_after", e.after.params},
+        {"max_rel_error", std::move(err)},
+    });
+    before += e.before.flops;
+    after += e.after.flops;
+  }
+  llvm::json::Value totalErr = nullptr;
+  if (totalMaxRelError)
+    totalErr = *totalMaxRelError;
+  llvm::json::Object root{
+      {"ffns", std::move(list)},
+      {"total",
+       llvm::json::Object{{"flops_before", before},
+                          {"flops_after", after},
+                          {"max_rel_error", std::move(totalErr)}}},
+  };
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+}

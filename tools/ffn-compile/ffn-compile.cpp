@@ -1,0 +1,125 @@
+//===- ffn-compile.cpp - the ffn end-to-end compiler driver ---------------===//
+//
+// ffn-compile MODEL -o OUT [--emit=exe|lib|obj|llvm|mlir] [-O0..-O3]
+//             [--target=cpu] [--cpu=NAME] [--ffn-report[=FILE.json]]
+//
+// A thin command-line layer over ffn/Compiler: every option maps onto
+// CompileOptions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ffn/Compiler/Compiler.h"
+#include "ffn/InitAll.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+using namespace mlir::ffn;
+
+static cl::OptionCategory category("ffn-compile options");
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string> outputPath("o", cl::desc("Output path"),
+                                       cl::value_desc("path"), cl::Required,
+                                       cl::cat(category));
+static cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("Artifact to produce"), cl::init(EmitKind::Exe),
+    cl::values(
+        clEnumValN(EmitKind::Exe, "exe",
+                   "executable reading/writing .npy (default)"),
+        clEnumValN(EmitKind::Lib, "lib",
+                   "shared library libNAME.so with the C header NAME.h"),
+        clEnumValN(EmitKind::Obj, "obj", "object file"),
+        clEnumValN(EmitKind::LLVM, "llvm", "LLVM IR text"),
+        clEnumValN(EmitKind::MLIR, "mlir", "MLIR after the FFN passes")),
+    cl::cat(category));
+static cl::opt<unsigned> optLevel(
+    "O", cl::Prefix, cl::init(2),
+    cl::desc("Optimisation level: -O0 no FFN rewrites, -O2 (default) exact "
+             "FFN rewrites, -O3 also LLVM -O3"),
+    cl::cat(category));
+static cl::opt<std::string> target("target", cl::init("cpu"),
+                                   cl::desc("Target: cpu (default)"),
+                                   cl::cat(category));
+static cl::opt<std::string>
+    cpu("cpu", cl::init("native"),
+        cl::desc("CPU to generate code for (native, x86-64-v3, x86-64-v4, "
+                 "znver4, skylake-avx512, ...)"),
+        cl::cat(category));
+static cl::opt<std::string> report(
+    "ffn-report", cl::ValueOptional,
+    cl::desc("Print the per-FFN table on stderr; with =FILE also write JSON"),
+    cl::value_desc("FILE.json"), cl::cat(category));
+static cl::list<std::string>
+    shapes("shape", cl::desc("Pin an ONNX input's dynamic dimensions "
+                             "(NAME=2x128x768); for ONNX models only"),
+           cl::value_desc("NAME=DIMS"), cl::cat(category));
+static cl::opt<bool> keepTemps("keep-temps",
+                               cl::desc("Keep the glue source and object"),
+                               cl::cat(category));
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "ffn-compile: compile a transformer model to native code\n\n"
+      "  ffn-compile model.mlir -o model            (executable)\n"
+      "  ffn-compile model.mlir --emit=lib -o out/libmodel.so\n");
+
+  auto fail = [](const Twine &msg) {
+    WithColor::error(errs(), "ffn-compile") << msg << "\n";
+    return 1;
+  };
+  if (optLevel > 3)
+    return fail("unknown optimisation level -O" + Twine(optLevel.getValue()) +
+                " (use -O0 to -O3)");
+  if (target != "cpu")
+    return fail("unknown or unsupported target '" + target +
+                "' (this build supports --target=cpu)");
+  if (!shapes.empty() && !StringRef(inputPath).ends_with_insensitive(".onnx"))
+    return fail("--shape applies to ONNX models; '" + inputPath +
+                "' has static shapes in its signature");
+
+  CompileOptions options;
+  options.inputPath = inputPath;
+  options.outputPath = outputPath;
+  options.emit = emitKind;
+  options.optLevel = optLevel;
+  options.cpu = cpu;
+  options.keepTemps = keepTemps;
+  options.printReport = report.getNumOccurrences() > 0;
+  options.reportPath = report;
+  options.toolPath = sys::fs::getMainExecutable(argv[0], (void *)&main);
+
+  registerAllPasses();
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  // Located diagnostics print with their source line; driver-level ones
+  // (unknown location) as "ffn-compile: error: ...".
+  SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler located(sourceMgr, &context);
+  context.getDiagEngine().registerHandler([](mlir::Diagnostic &diag) {
+    if (!isa<mlir::UnknownLoc>(diag.getLocation()))
+      return mlir::failure();
+    raw_ostream &os = diag.getSeverity() == mlir::DiagnosticSeverity::Error
+                          ? WithColor::error(errs(), "ffn-compile")
+                          : WithColor::warning(errs(), "ffn-compile");
+    os << diag.str() << "\n";
+    return mlir::success();
+  });
+
+  return mlir::failed(compile(context, options)) ? 1 : 0;
+}
