@@ -54,11 +54,13 @@ struct CPUTileAndVectorizePass
 
 private:
   RegisterTile registerTile() const {
-    // AVX-512: 8x32 uses 16 of 32 zmm registers for accumulators.
-    // AVX2: 4x16 uses 8 of 16 ymm registers.
+    // AVX-512: 8x32 keeps 16 of 32 zmm registers as accumulators.
+    // AVX2: 6x16 keeps 12 of 16 ymm registers as accumulators, enough to
+    // cover the FMA latency, with 8 loads per 12 FMAs. Columns stay a power
+    // of two so every row is whole native vectors.
     if (vectorWidth >= 16)
       return {8, 2 * vectorWidth};
-    return {4, 2 * vectorWidth};
+    return {6, 2 * vectorWidth};
   }
   int64_t elementwiseTile() const { return 4 * vectorWidth; }
 };
@@ -116,6 +118,26 @@ static FailureOr<SmallVector<int64_t>> vectorSizesFor(linalg::LinalgOp op) {
   if (total > kMaxVectorElements || total == 0)
     return failure();
   return sizes;
+}
+
+/// A thread tile size for a dimension of `size`: a multiple of the register
+/// tile `step`, at most `limit`, that divides `size` so that every tile is
+/// full and static (preferring ones that give at least `minTiles` tiles, to
+/// balance threads). When no multiple divides, the whole dimension is one
+/// tile: its register loop then ends in one static remainder. Dynamic sizes
+/// get `limit`.
+static int64_t threadTileSize(int64_t size, int64_t limit, int64_t step,
+                              int64_t minTiles) {
+  limit = std::max(step, limit - limit % step);
+  if (ShapedType::isDynamic(size))
+    return limit;
+  if (size <= limit && minTiles <= 1)
+    return size;
+  for (int64_t wanted : {minTiles, int64_t(1)})
+    for (int64_t t = std::min(limit, size); t >= 2 * step; t -= step)
+      if (t % step == 0 && size % t == 0 && size / t >= wanted)
+        return t;
+  return size;
 }
 
 /// Tiles `root` into scf.forall thread tiles of `sizes`, fusing the
@@ -226,8 +248,15 @@ void CPUTileAndVectorizePass::runOnOperation() {
           if (isa<linalg::FillOp, linalg::BroadcastOp>(def) &&
               def->hasOneUse())
             fusable.insert(def);
-      sizes[0] = threadTileM;
-      sizes[1] = threadTileN;
+      SmallVector<int64_t> ranges = gemm.getStaticLoopRanges();
+      sizes[0] = threadTileSize(ranges[0], threadTileM, reg.mr, 1);
+      // With a single row of tiles, split the columns enough to feed
+      // several threads.
+      int64_t rowTiles = ShapedType::isDynamic(ranges[0])
+                             ? 2
+                             : llvm::divideCeil(ranges[0], sizes[0]);
+      sizes[1] = threadTileSize(ranges[1], threadTileN, reg.nr,
+                                rowTiles >= 2 ? 1 : 4);
     } else if (op.getNumParallelLoops() > 0 &&
                op.getIteratorTypesArray()[0] == utils::IteratorType::parallel) {
       // Everything else: split the outermost parallel dimension.
@@ -316,8 +345,13 @@ void CPUTileAndVectorizePass::runOnOperation() {
       continue;
     }
     rewriter.setInsertionPoint(op);
-    FailureOr<linalg::VectorizationResult> result =
-        linalg::vectorize(rewriter, op, maskSizes);
+    // GEMM tiles become vector.contract, which lowers to FMAs; the generic
+    // form would give separate multiplies and adds.
+    FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+        rewriter, op, maskSizes, /*inputScalableVecDims=*/{},
+        /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+        /*assumeDynamicDimsMatchVecSizes=*/false,
+        /*createNamedContraction=*/isGemm(op));
     if (failed(result))
       continue;
     if (!result->replacements.empty())
