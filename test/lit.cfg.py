@@ -26,7 +26,10 @@ llvm_config.with_environment(
 # numpy/onnxruntime use all cores by default; keep test runs predictable.
 config.environment["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS", "2")
 
-config.substitutions.append(("%python", config.python_executable))
+# lit's default %python is the interpreter lit runs under (Debian's, without
+# numpy); the tests need the configured one.
+config.substitutions = [s for s in config.substitutions if s[0] != "%python"]
+config.substitutions.append(("%python", '"%s"' % config.python_executable))
 config.substitutions.append(("%ffn_src_root", config.ffn_src_root))
 config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(
