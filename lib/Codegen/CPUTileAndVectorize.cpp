@@ -8,6 +8,8 @@
 
 #include "ffn/Codegen/Passes.h"
 
+#include "ffn/Utils/Weights.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -208,6 +210,106 @@ static bool hasOnlyPermutationMaps(linalg::LinalgOp op) {
                       [](AffineMap map) { return map.isPermutation(); });
 }
 
+/// Marks the register-tile GEMMs whose constant B operand may be packed.
+static constexpr llvm::StringLiteral kPackBAttr = "ffn.pack_b";
+
+/// Iterations of `op` when all its loops are static.
+static std::optional<int64_t> staticTripCount(linalg::LinalgOp op) {
+  int64_t n = 1;
+  for (int64_t r : op.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(r))
+      return std::nullopt;
+    n *= r;
+  }
+  return n;
+}
+
+namespace {
+/// Rewrites register-tile GEMMs to read their constant B operand from a
+/// packed copy `Bp[ceil(N/nr)][K][nr]` (Bp[p][k][r] = B[k][p*nr + r], zero
+/// padded), made once per constant at compile time.
+class WeightPacker {
+public:
+  explicit WeightPacker(int64_t nr) : nr(nr) {}
+
+  /// Points `op`'s B operand at the packed weight. `op` must read B columns
+  /// starting at a multiple of nr, at most nr wide. Leaves `op` unchanged
+  /// when B is not a slice of an f32 constant.
+  void rewrite(RewriterBase &rewriter, linalg::MatmulOp op) {
+    Value b = op.getDpsInputOperand(1)->get();
+    auto bType = cast<RankedTensorType>(b.getType());
+    if (!bType.hasStaticShape() || bType.getDimSize(1) > nr)
+      return;
+    // Walk the slices back to the constant, adding up their offsets.
+    SmallVector<tensor::ExtractSliceOp> chain;
+    Value source = b;
+    while (auto slice = source.getDefiningOp<tensor::ExtractSliceOp>()) {
+      if (!slice.hasUnitStride() || slice.getSourceType().getRank() != 2 ||
+          slice.getType().getRank() != 2)
+        return;
+      chain.push_back(slice);
+      source = slice.getSource();
+    }
+    Value packed = getPacked(rewriter, source);
+    if (!packed)
+      return;
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    AffineExpr d0, d1;
+    bindDims(rewriter.getContext(), d0, d1);
+    OpFoldResult row = rewriter.getIndexAttr(0), col = rewriter.getIndexAttr(0);
+    for (tensor::ExtractSliceOp slice : chain) {
+      SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+      row = affine::makeComposedFoldedAffineApply(rewriter, loc, d0 + d1,
+                                                  {row, offsets[0]});
+      col = affine::makeComposedFoldedAffineApply(rewriter, loc, d0 + d1,
+                                                  {col, offsets[1]});
+    }
+    OpFoldResult panel = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, d0.floorDiv(nr), {col});
+    Value slice = tensor::ExtractSliceOp::create(
+        rewriter, loc, bType, packed,
+        {panel, row, rewriter.getIndexAttr(0)},
+        {rewriter.getIndexAttr(1), rewriter.getIndexAttr(bType.getDimSize(0)),
+         rewriter.getIndexAttr(bType.getDimSize(1))},
+        {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+         rewriter.getIndexAttr(1)});
+    rewriter.modifyOpInPlace(
+        op, [&] { op.getDpsInputOperand(1)->set(slice); });
+  }
+
+private:
+  /// The packed copy of the constant `weight`, or null.
+  Value getPacked(RewriterBase &rewriter, Value weight) {
+    auto it = packed.find(weight);
+    if (it != packed.end())
+      return it->second;
+    Value result;
+    std::optional<WeightData> data = WeightData::fromValue(weight);
+    if (data) {
+      ArrayRef<int64_t> shape = data->getType().getShape();
+      int64_t k = shape[0], n = shape[1], panels = llvm::divideCeil(n, nr);
+      std::vector<float> dst(panels * k * nr, 0.0f);
+      ArrayRef<float> src = data->values();
+      for (int64_t row = 0; row < k; ++row)
+        for (int64_t c = 0; c < n; ++c)
+          dst[((c / nr) * k + row) * nr + c % nr] = src[row * n + c];
+      auto type = RankedTensorType::get({panels, k, nr},
+                                        data->getType().getElementType());
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointAfterValue(weight);
+      result = createWeightConstant(rewriter, weight.getLoc(), type, dst,
+                                    "weight_packed");
+    }
+    packed[weight] = result;
+    return result;
+  }
+
+  int64_t nr;
+  llvm::DenseMap<Value, Value> packed;
+};
+} // namespace
+
 /// Applies the canonicalisation patterns of every loaded dialect plus the
 /// folding of tensor subsets into vector transfers.
 static LogicalResult canonicalize(Operation *root) {
@@ -279,39 +381,51 @@ void CPUTileAndVectorizePass::runOnOperation() {
     if (op.hasPureTensorSemantics())
       all.push_back(op);
   });
-  for (linalg::LinalgOp op : all) {
+  // GEMMs: cache blocks over K first (peeling the last block when K does not
+  // divide), then register tiles of every block, remainders included.
+  SmallVector<linalg::LinalgOp> gemms, others;
+  for (linalg::LinalgOp op : all)
+    (isGemm(op) ? gemms : others).push_back(op);
+  SmallVector<linalg::LinalgOp> kBlocked = std::move(gemms);
+  gemms.clear();
+  for (linalg::LinalgOp op : kBlocked) {
+    int64_t k = op.getStaticLoopRanges()[2];
+    if (ShapedType::isDynamic(k) || k > cacheTileK) {
+      if (failed(tileWithLoops(rewriter, cast<TilingInterface>(*op),
+                               {0, 0, cacheTileK})))
+        gemms.push_back(op);
+      continue;
+    }
+    gemms.push_back(op);
+  }
+  func.walk([&](linalg::LinalgOp op) {
+    if (isGemm(op) && op.hasPureTensorSemantics() &&
+        op->getParentOfType<scf::ForOp>() && !llvm::is_contained(gemms, op))
+      gemms.push_back(op);
+  });
+  for (linalg::LinalgOp gemm : gemms) {
+    // Register tiles read B columns at multiples of nr: the thread tile
+    // offsets are multiples of nr (or zero) by construction. Mark them so
+    // their constant B can be read from nr-wide panels below.
+    if (isa<linalg::MatmulOp>(gemm))
+      gemm->setAttr(kPackBAttr, rewriter.getUnitAttr());
+    (void)tileWithLoops(rewriter, cast<TilingInterface>(*gemm),
+                        {reg.mr, reg.nr, 1});
+  }
+
+  for (linalg::LinalgOp op : others) {
     unsigned loops = op.getNumLoops();
     if (loops == 0)
       continue;
     SmallVector<int64_t> sizes;
-    if (isGemm(op)) {
-      Operation *current = op;
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (ShapedType::isDynamic(ranges[2]) || ranges[2] > cacheTileK) {
-        if (failed(tileWithLoops(rewriter, cast<TilingInterface>(current),
-                                 {0, 0, cacheTileK}, &current)) ||
-            !current)
-          continue;
-      }
-      (void)tileWithLoops(rewriter, cast<TilingInterface>(current),
-                          {reg.mr, reg.nr, 1});
-      continue;
-    }
     // Other ops: the innermost dimension fills a few registers, the others
     // are walked one at a time.
     sizes.assign(loops, 1);
     sizes.back() = elementwiseTile();
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    bool small = llvm::all_of(ranges, [](int64_t r) {
-      return !ShapedType::isDynamic(r);
-    }) && op.getStaticLoopRanges().size() > 0 &&
-                 [&] {
-                   int64_t n = 1;
-                   for (int64_t r : ranges)
-                     n *= r;
-                   return n <= elementwiseTile();
-                 }();
-    if (small)
+    std::optional<int64_t> trips = op.getStaticLoopRanges().empty()
+                                       ? std::nullopt
+                                       : staticTripCount(op);
+    if (trips && *trips <= elementwiseTile())
       continue;
     (void)tileWithLoops(rewriter, cast<TilingInterface>(*op), sizes);
   }
@@ -319,6 +433,18 @@ void CPUTileAndVectorizePass::runOnOperation() {
   // Fold the tile sizes that are static into the types before vectorising.
   if (failed(canonicalize(func)))
     return signalPassFailure();
+
+  // Constant weights (now with static tile shapes) are read by the register tiles from panels of nr
+  // contiguous columns, packed at compile time: the K loop then streams
+  // through memory instead of striding over whole rows.
+  WeightPacker packer(reg.nr);
+  func.walk([&](linalg::MatmulOp op) {
+    if (!op->hasAttr(kPackBAttr))
+      return;
+    op->removeAttr(kPackBAttr);
+    packer.rewrite(rewriter, op);
+  });
+
 
   // 3. Vectorise the register tiles; partial tiles get masks sized by the
   //    upper bound of their extent.

@@ -39,10 +39,19 @@ def CPUTileAndVectorize : Pass<"ffn-cpu-tile-and-vectorize",
        run on tiles that are still in cache. Other ops get thread tiles over
        their outer parallel dimension.
     2. Inside the tiles, GEMMs are tiled over K for the cache and then into
-       register tiles (`mr x nr x 1`); every other op is tiled so that its
-       innermost dimension fills a few vector registers.
-    3. Register tiles are vectorised (masked when a tile is partial), and the
-       accumulators are hoisted out of the K loops so they live in registers.
+       register tiles (`mr x nr x 1`: 6x16 on AVX2, 8x32 on AVX-512); every
+       other op is tiled so that its innermost dimension fills a few vector
+       registers. Loops whose step does not divide their range are peeled, so
+       with static shapes every tile, remainders included, is static.
+    3. A constant GEMM weight is packed at compile time into panels of nr
+       columns (`[ceil(N/nr), K, nr]`, zero padded) and the register tiles
+       read from the panel of their columns: the K loop streams through
+       contiguous memory.
+    4. Register tiles are vectorised (GEMM tiles to `vector.contract`), and
+       the accumulators are hoisted out of the K loops so they live in
+       registers. Tiles that stay dynamic are vectorised with masks when all
+       their operands are read through permutations (elementwise ops);
+       dynamic GEMM and broadcast tiles are left to the scalar fallback.
 
     Vector sizes stay bounded by the register tile: nothing is unrolled past
     a few dozen registers.

@@ -28,8 +28,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
   PassOptions::Option<bool> vectorize{
       *this, "vectorize",
-      llvm::cl::desc("Tile and vectorise (off: plain scalar loops, for "
-                     "debugging only)"),
+      llvm::cl::desc("Tile and vectorise (off: plain scalar loops on one "
+                     "thread, for debugging only)"),
       llvm::cl::init(true)};
 };
 

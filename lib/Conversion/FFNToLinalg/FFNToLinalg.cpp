@@ -144,6 +144,10 @@ void mlir::ffn::inlineMlpBodies(Operation *root) {
   for (MlpOp op : mlps) {
     Block &body = op.getBody().front();
     Value result = op.getYield().getValue();
+    // A yielded block argument stands for the matching operand; inlining
+    // erases the argument.
+    if (auto arg = dyn_cast<BlockArgument>(result); arg && arg.getOwner() == &body)
+      result = op.getArgs()[arg.getArgNumber()];
     rewriter.eraseOp(op.getYield());
     rewriter.inlineBlockBefore(&body, op, op.getArgs());
     rewriter.replaceOp(op, result);
@@ -234,16 +238,24 @@ struct LinearToMatmul : public OpRewritePattern<LinearOp> {
                         .getResult(0);
 
     Value result = product;
-    auto resType = op.getResult().getType();
-    if (rank == 1 || rank > 2) {
-      if (resType.hasStaticShape())
-        result = tensor::ExpandShapeOp::create(rewriter, loc, resType, product,
-                                               reassoc);
-      else
-        result = tensor::ExpandShapeOp::create(
-            rewriter, loc, resType, product, reassoc,
-            tensor::getMixedSizes(rewriter, loc, op.getResult()));
+    RankedTensorType resType = op.getResult().getType();
+    if (rank == 1) {
+      result = tensor::CollapseShapeOp::create(rewriter, loc, product, reassoc);
+    } else if (rank > 2) {
+      // Leading sizes from x, the last from the weight (never from the op
+      // being replaced).
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
+      sizes.back() = n;
+      SmallVector<int64_t> staticSizes;
+      SmallVector<Value> dynamicSizes;
+      dispatchIndexOpFoldResults(sizes, dynamicSizes, staticSizes);
+      auto type = RankedTensorType::get(staticSizes, elt);
+      result = tensor::ExpandShapeOp::create(rewriter, loc, type, product,
+                                             reassoc, sizes);
     }
+    // The declared result type may be less static than what was computed.
+    if (result.getType() != resType)
+      result = tensor::CastOp::create(rewriter, loc, resType, result);
     rewriter.replaceOp(op, result);
     return success();
   }

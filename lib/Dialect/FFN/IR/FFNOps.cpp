@@ -245,6 +245,9 @@ LogicalResult MlpOp::verifyRegions() {
       return emitOpError() << "body argument " << i << " has type "
                            << arg.getType() << " but operand " << i
                            << " has type " << operand.getType();
+  if (!isa<YieldOp>(body.getTerminator()))
+    return emitOpError("body must end with ffn.yield, not ")
+           << body.getTerminator()->getName();
   if (getYield().getValue().getType() != getResult().getType())
     return emitOpError() << "body yields " << getYield().getValue().getType()
                          << " but the result type is " << getResult().getType();
