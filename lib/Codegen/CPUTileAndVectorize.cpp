@@ -18,6 +18,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -495,4 +496,22 @@ void CPUTileAndVectorizePass::runOnOperation() {
     hoistLoopInvariantSubsets(rewriter, loop);
   if (failed(canonicalize(func)))
     return signalPassFailure();
+
+  // 5. Unroll the K loops of register tiles (those carrying vector
+  //    accumulators) a few times: fewer loop branches, more freedom for the
+  //    scheduler between the loads of one step and the FMAs of the last.
+  if (kUnroll > 1) {
+    SmallVector<scf::ForOp> kLoops;
+    func.walk([&](scf::ForOp loop) {
+      if (!loop.getInitArgs().empty() &&
+          llvm::all_of(loop.getInitArgs(), [](Value v) {
+            return isa<VectorType>(v.getType());
+          }))
+        kLoops.push_back(loop);
+    });
+    for (scf::ForOp loop : kLoops)
+      (void)loopUnrollByFactor(loop, kUnroll);
+    if (failed(canonicalize(func)))
+      return signalPassFailure();
+  }
 }

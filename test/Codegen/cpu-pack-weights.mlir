@@ -39,3 +39,17 @@ func.func @runtime_b(%x: tensor<12x24xf32>, %w: tensor<24x40xf32>, %init: tensor
   %mm = linalg.matmul ins(%x, %w : tensor<12x24xf32>, tensor<24x40xf32>) outs(%init : tensor<12x40xf32>) -> tensor<12x40xf32>
   return %mm : tensor<12x40xf32>
 }
+
+// -----
+
+// With the default k-unroll=4, the K loop of a register tile advances four
+// steps at a time and holds four contractions.
+
+// CHECK-LABEL: func.func @unrolled_k
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %[[C4:.+]] iter_args(%{{.+}}) -> (vector<6x16xf32>)
+// CHECK-COUNT-4:   vector.contract
+// CHECK:           scf.yield
+func.func @unrolled_k(%x: tensor<12x24xf32>, %w: tensor<24x32xf32>, %init: tensor<12x32xf32>) -> tensor<12x32xf32> {
+  %mm = linalg.matmul ins(%x, %w : tensor<12x24xf32>, tensor<24x32xf32>) outs(%init : tensor<12x32xf32>) -> tensor<12x32xf32>
+  return %mm : tensor<12x32xf32>
+}

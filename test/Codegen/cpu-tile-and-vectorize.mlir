@@ -1,6 +1,6 @@
-// RUN: ffn-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize))' | FileCheck %s --implicit-check-not=linalg. --implicit-check-not=affine.min --implicit-check-not=vector.mask --implicit-check-not=vector.create_mask
-// RUN: ffn-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize))' | FileCheck %s --check-prefix=BOUND
-// RUN: ffn-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize{vector-width=8 thread-tile-m=32 thread-tile-n=32}))' | FileCheck %s --check-prefix=AVX2
+// RUN: ffn-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize{k-unroll=1}))' | FileCheck %s --implicit-check-not=linalg. --implicit-check-not=affine.min --implicit-check-not=vector.mask --implicit-check-not=vector.create_mask
+// RUN: ffn-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize{k-unroll=1}))' | FileCheck %s --check-prefix=BOUND
+// RUN: ffn-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize{vector-width=8 thread-tile-m=32 thread-tile-n=32 k-unroll=1}))' | FileCheck %s --check-prefix=AVX2
 
 // Every linalg op of these static inputs ends up vectorised, and every
 // partial tile is peeled with static sizes: the first RUN line rejects any

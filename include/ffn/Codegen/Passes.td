@@ -65,6 +65,8 @@ def CPUTileAndVectorize : Pass<"ffn-cpu-tile-and-vectorize",
            "columns of a GEMM tile given to one thread">,
     Option<"cacheTileK", "cache-tile-k", "int64_t", /*default=*/"256",
            "reduction depth of a GEMM cache block">,
+    Option<"kUnroll", "k-unroll", "int64_t", /*default=*/"4",
+           "unroll factor of the K loops of GEMM register tiles">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
