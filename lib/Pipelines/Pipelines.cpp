@@ -30,9 +30,9 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
   os << "eliminate-empty-tensors,"
         "one-shot-bufferize{bufferize-function-boundaries "
         "function-boundary-type-conversion=identity-layout-map},"
-        "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},canonicalize,"
-        "buffer-deallocation-pipeline,"
-        "convert-linalg-to-loops,";
+        "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+        "cse,canonicalize,buffer-deallocation-pipeline,"
+        "ffn-cpu-expand-strided-copies,convert-linalg-to-loops,";
   // Thread tiles onto OpenMP.
   os << "scf-forall-to-parallel,";
   if (options.parallel)

@@ -9,6 +9,18 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CPUExpandStridedCopies : Pass<"ffn-cpu-expand-strided-copies"> {
+  let summary = "Turn memref.copy of non-contiguous buffers into linalg.copy";
+  let description = [{
+    The LLVM lowering of `memref.copy` calls the `memrefCopy` function of
+    MLIR's runner-utils library when a side is not contiguous. Compiled
+    models do not link that library, so such copies become `linalg.copy`
+    (lowered to loops later); contiguous copies stay `memref.copy` and
+    become `memcpy`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CPULowerVector : Pass<"ffn-cpu-lower-vector"> {
   let summary = "Lower vector ops to the forms the LLVM backend handles well";
   let description = [{
