@@ -129,37 +129,32 @@ FailureOr<ModelInterface> mlir::ffn::getModelInterface(ModuleOp module) {
   ModelInterface model;
   model.entryName = entry.getSymName().str();
   llvm::StringSet<> seen;
+  // Appends the input or output `index` of the entry to `list`.
+  auto add = [&](std::vector<TensorInterface> &list, StringRef what,
+                 unsigned index, Type type, DictionaryAttr attrs,
+                 Location loc) -> LogicalResult {
+    TensorInterface t;
+    t.name = tensorName(attrs, what.str() + std::to_string(index));
+    FailureOr<std::vector<int64_t>> shape =
+        checkTensorType(type, loc, what, t.name);
+    if (failed(shape))
+      return failure();
+    t.shape = std::move(*shape);
+    if (!seen.insert(t.name).second)
+      return emitError(entry.getLoc())
+             << "two inputs/outputs are named '" << t.name << "'";
+    list.push_back(std::move(t));
+    return success();
+  };
   FunctionType type = entry.getFunctionType();
-  for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
-    TensorInterface t;
-    t.name = tensorName(entry.getArgAttrDict(i), "input" + std::to_string(i));
-    auto shape = checkTensorType(argType, entry.getArgument(i).getLoc(),
-                                 "input", t.name);
-    if (failed(shape))
+  for (auto [i, argType] : llvm::enumerate(type.getInputs()))
+    if (failed(add(model.inputs, "input", i, argType, entry.getArgAttrDict(i),
+                   entry.getArgument(i).getLoc())))
       return failure();
-    t.shape = std::move(*shape);
-    if (!seen.insert(t.name).second) {
-      emitError(entry.getLoc()) << "two inputs/outputs are named '" << t.name
-                                << "'";
+  for (auto [i, resType] : llvm::enumerate(type.getResults()))
+    if (failed(add(model.outputs, "output", i, resType,
+                   entry.getResultAttrDict(i), entry.getLoc())))
       return failure();
-    }
-    model.inputs.push_back(std::move(t));
-  }
-  for (auto [i, resType] : llvm::enumerate(type.getResults())) {
-    TensorInterface t;
-    t.name =
-        tensorName(entry.getResultAttrDict(i), "output" + std::to_string(i));
-    auto shape = checkTensorType(resType, entry.getLoc(), "output", t.name);
-    if (failed(shape))
-      return failure();
-    t.shape = std::move(*shape);
-    if (!seen.insert(t.name).second) {
-      emitError(entry.getLoc()) << "two inputs/outputs are named '" << t.name
-                                << "'";
-      return failure();
-    }
-    model.outputs.push_back(std::move(t));
-  }
   if (model.outputs.empty()) {
     emitError(entry.getLoc()) << "the entry function returns nothing";
     return failure();
