@@ -10,6 +10,8 @@
 #include "Backend.h"
 #include "Glue.h"
 #include "ffn/Compiler/Report.h"
+#include "ffn/Dialect/FFN/Transforms/Passes.h"
+#include "ffn/Import/ONNX/Importer.h"
 #include "ffn/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -55,19 +57,19 @@ static InFlightDiagnostic driverError(MLIRContext &ctx) {
 // Loading and the model interface
 //===----------------------------------------------------------------------===//
 
-OwningOpRef<ModuleOp> mlir::ffn::loadModel(MLIRContext &context,
-                                           StringRef path) {
+OwningOpRef<ModuleOp> mlir::ffn::loadModel(MLIRContext &context, StringRef path,
+                                           ArrayRef<std::string> shapes) {
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(path, &error);
   if (!file) {
     driverError(context) << "cannot open model '" << path << "': " << error;
     return nullptr;
   }
-  if (path.ends_with_insensitive(".onnx")) {
-    driverError(context) << "cannot import '" << path
-                         << "': ONNX input is not supported by this build "
-                            "yet; give the model as .mlir";
-    return nullptr;
+  if (isONNXFile(path)) {
+    ImportOptions importOptions;
+    if (failed(parseShapeSpecs(context, shapes, importOptions)))
+      return nullptr;
+    return importONNXFile(context, path, importOptions);
   }
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
@@ -178,6 +180,18 @@ static std::string libraryName(StringRef outputPath) {
   if (name.empty() || llvm::isDigit(name[0]))
     name = "m" + name;
   return name;
+}
+
+/// Runs the FFN-level passes of an optimisation level.
+/// Recognises the FFNs of an imported graph (the `ffn-raise` pipeline) at
+/// -O1 and above; -O0 compiles the graph as it was given, the reference the
+/// other levels are checked against.
+static LogicalResult raiseFFNs(ModuleOp module, unsigned optLevel) {
+  if (optLevel == 0)
+    return success();
+  PassManager pm(module->getContext());
+  buildRaisePipeline(pm);
+  return pm.run(module);
 }
 
 /// Runs the FFN-level passes of an optimisation level.
@@ -339,7 +353,8 @@ static LogicalResult linkArtifact(MLIRContext &ctx,
 
 LogicalResult mlir::ffn::compile(MLIRContext &context,
                                  const CompileOptions &options) {
-  OwningOpRef<ModuleOp> module = loadModel(context, options.inputPath);
+  OwningOpRef<ModuleOp> module =
+      loadModel(context, options.inputPath, options.shapes);
   if (!module)
     return failure();
   FailureOr<ModelInterface> model = getModelInterface(*module);
@@ -347,6 +362,8 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
     return failure();
 
   // The FFN level: exact rewrites at -O2 and above, then the report.
+  if (failed(raiseFFNs(*module, options.optLevel)))
+    return failure();
   FFNReport report = FFNReport::collect(*module);
   if (failed(runFFNPasses(*module, options.optLevel)))
     return failure();

@@ -9,6 +9,7 @@
 #include "ffn/Codegen/Passes.h"
 #include "ffn/Conversion/Passes.h"
 #include "ffn/Dialect/FFN/IR/FFNDialect.h"
+#include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -28,5 +29,7 @@ void mlir::ffn::registerAllPasses() {
   mlir::registerAllPasses();
   registerFFNConversionPasses();
   registerFFNCodegenPasses();
+  registerFFNTransformsPasses();
+  registerRaisePipeline();
   registerPipelines();
 }

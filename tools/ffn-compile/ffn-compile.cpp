@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ffn/Compiler/Compiler.h"
+#include "ffn/Import/ONNX/Importer.h"
 #include "ffn/InitAll.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -26,7 +27,8 @@ using namespace mlir::ffn;
 
 static cl::OptionCategory category("ffn-compile options");
 
-static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.mlir>"),
+static cl::opt<std::string> inputPath(cl::Positional,
+                                      cl::desc("<model.mlir|model.onnx>"),
                                       cl::Required, cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output path"),
                                        cl::value_desc("path"), cl::Required,
@@ -74,7 +76,8 @@ int main(int argc, char **argv) {
       argc, argv,
       "ffn-compile: compile a transformer model to native code\n\n"
       "  ffn-compile model.mlir -o model            (executable)\n"
-      "  ffn-compile model.mlir --emit=lib -o out/libmodel.so\n");
+      "  ffn-compile model.mlir --emit=lib -o out/libmodel.so\n"
+      "  ffn-compile model.onnx --shape x=1x128x768 -o model\n");
 
   auto fail = [](const Twine &msg) {
     WithColor::error(errs(), "ffn-compile") << msg << "\n";
@@ -86,7 +89,7 @@ int main(int argc, char **argv) {
   if (target != "cpu")
     return fail("unknown or unsupported target '" + target +
                 "' (this build supports --target=cpu)");
-  if (!shapes.empty() && !StringRef(inputPath).ends_with_insensitive(".onnx"))
+  if (!shapes.empty() && !isONNXFile(inputPath))
     return fail("--shape applies to ONNX models; '" + inputPath +
                 "' has static shapes in its signature");
 
@@ -100,6 +103,7 @@ int main(int argc, char **argv) {
   options.printReport = report.getNumOccurrences() > 0;
   options.reportPath = report;
   options.toolPath = sys::fs::getMainExecutable(argv[0], (void *)&main);
+  options.shapes.assign(shapes.begin(), shapes.end());
 
   registerAllPasses();
   mlir::DialectRegistry registry;

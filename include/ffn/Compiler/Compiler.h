@@ -43,6 +43,8 @@ struct CompileOptions {
   bool keepTemps = false;
   /// Path of the running ffn-compile, to find the runtime library beside it.
   std::string toolPath;
+  /// `--shape NAME=2x128x768` pins for the dynamic dimensions of ONNX inputs.
+  std::vector<std::string> shapes;
 };
 
 /// One input or output of the compiled model.
@@ -58,9 +60,12 @@ struct ModelInterface {
   std::vector<TensorInterface> outputs;
 };
 
-/// Parses the model at `path` (an .mlir file). Diagnostics go to the
-/// context's handler; returns null on failure.
-OwningOpRef<ModuleOp> loadModel(MLIRContext &context, StringRef path);
+/// Loads the model at `path`: parses an .mlir file, or imports an ONNX model
+/// (.onnx, .onnxtext) with the input shapes pinned by `shapes` (each
+/// `NAME=2x128x768`). Diagnostics go to the context's handler; returns null
+/// on failure.
+OwningOpRef<ModuleOp> loadModel(MLIRContext &context, StringRef path,
+                                ArrayRef<std::string> shapes = {});
 
 /// Finds the entry function (`@main`, or the only public function) and
 /// checks that its signature is one the runtime supports.

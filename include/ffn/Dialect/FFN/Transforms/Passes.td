@@ -1,0 +1,117 @@
+//===- Passes.td - ffn dialect transformations -------------*- tablegen -*-===//
+//
+// Passes that work at the ffn level: raising the generic graph an importer
+// produces (arith/math on tensors, linalg reductions and broadcasts) to ffn
+// linears, activations, norms and FFN blocks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FFN_DIALECT_FFN_TRANSFORMS_PASSES_TD
+#define FFN_DIALECT_FFN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+/// The option every raising pass has: explain why patterns did not match.
+defvar RemarkFailuresOption =
+    Option<"remarkFailures", "remark-failures", "bool", /*default=*/"false",
+           "Emit a remark with the reason of every failed match">;
+
+//===----------------------------------------------------------------------===//
+// Raising
+//===----------------------------------------------------------------------===//
+
+def RaiseActivations : Pass<"ffn-raise-activations"> {
+  let summary = "Recognise decomposed GELU and SiLU as ffn activations";
+  let description = [{
+    Replaces the elementwise forms exporters emit by `ffn.gelu`,
+    `ffn.gelu approximate<tanh>` and `ffn.silu`:
+
+    - GELU, erf form: the product of `x`, `0.5` and `1 + erf(x / sqrt(2))`
+      in any association and operand order, with `x / sqrt(2)` written as a
+      division or as a multiplication by `0.70710678`, and `0.5` as a factor
+      or a division by 2.
+    - GELU, tanh form: the product of `x`, `0.5` and
+      `1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))`, with `x^3` as
+      `math.powf(x, 3)` or `x * x * x`.
+    - SiLU: `x * sigmoid(x)` and `x / (1 + exp(-x))`, with `sigmoid(x)` as
+      `1 / (1 + exp(-x))`.
+
+    Scalar constants are splats (seen through `linalg.broadcast`, reshapes
+    and `linalg.fill`) and match with a relative tolerance of 1e-6. A
+    pattern does not fire when one of its intermediate values has a user
+    outside the pattern.
+  }];
+  let dependentDialects = ["::mlir::ffn::FFNDialect"];
+  let options = [RemarkFailuresOption];
+}
+
+def RaiseLinear : Pass<"ffn-raise-linear"> {
+  let summary = "Fold bias additions and constant scales into ffn.linear";
+  let description = [{
+    `arith.addf(ffn.linear(x, W), b)` becomes `ffn.linear(x, W, b)` when the
+    linear has no bias and no other user and `b` is a constant 1-D vector
+    broadcast over the leading dimensions (`linalg.broadcast`, possibly after
+    reshapes that drop unit dimensions) or a splat constant. Either operand
+    order. Non-constant addends stay additions: with a single token a
+    residual looks like a bias row.
+
+    `ffn.linear(x, W, b) * c` and `ffn.linear(x, W, b) / c` with a splat
+    constant `c` and f32 constant `W` (and `b`) become a linear over the
+    scaled weights.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+  let options = [RemarkFailuresOption];
+}
+
+def RaiseMlp : Pass<"ffn-raise-mlp"> {
+  let summary = "Outline transformer feed-forward networks into ffn.mlp";
+  let description = [{
+    Finds the two FFN shapes and moves each into one `ffn.mlp` block:
+
+    - encoder: `ffn.linear(act(ffn.linear(x, W1, b1)), W2, b2)`;
+    - gated: `ffn.linear(act(ffn.linear(x, Wg)) * ffn.linear(x, Wu), Wd)`,
+      with the product in either order; the projection with the activation
+      is the gate;
+
+    where `act` is `ffn.gelu`, `ffn.silu` or `ffn.relu`, biases are
+    optional, and every intermediate value has no user outside the FFN. The
+    block's operands are `x` then the weights and biases of the linears in
+    order (up or gate, up, down). Norms and residual additions stay outside.
+    Linears already inside an `ffn.mlp` are left alone.
+  }];
+  let dependentDialects = ["::mlir::ffn::FFNDialect"];
+  let options = [RemarkFailuresOption];
+}
+
+def RaiseNorms : Pass<"ffn-raise-norms"> {
+  let summary = "Recognise decomposed RMSNorm and LayerNorm";
+  let description = [{
+    Matches normalisations over the last dimension written with
+    elementwise ops, sum reductions (`linalg.reduce` or a reducing
+    `linalg.generic`) divided by the reduced size, and per-row broadcasts:
+
+    - RMSNorm: `x / sqrt(mean(x^2) + eps)`, `x * rsqrt(mean(x^2) + eps)`
+      and `x * (1 / sqrt(mean(x^2) + eps))`, with `x^2` as
+      `math.powf(x, 2)` or `x * x`, becomes `ffn.rms_norm`;
+    - LayerNorm: the same with `d = x - mean(x)` in place of `x` becomes
+      `ffn.layer_norm`.
+
+    A following multiplication by a constant per-feature vector (broadcast
+    over the leading dimensions) becomes the norm's scale, and for LayerNorm
+    an addition of one its bias; `(norm + b) * g` keeps its multiplication.
+
+    Intermediate values with users outside the pattern block the match.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+  let options = [RemarkFailuresOption];
+}
+
+#endif // FFN_DIALECT_FFN_TRANSFORMS_PASSES_TD

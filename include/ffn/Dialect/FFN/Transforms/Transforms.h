@@ -1,0 +1,33 @@
+//===- Transforms.h - ffn rewrite pattern sets ------------------*- C++ -*-===//
+//
+// The rewrite patterns behind the ffn-level passes, exposed so that other
+// passes and pipelines can combine them in one greedy application.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FFN_DIALECT_FFN_TRANSFORMS_TRANSFORMS_H
+#define FFN_DIALECT_FFN_TRANSFORMS_TRANSFORMS_H
+
+namespace mlir {
+class RewritePatternSet;
+namespace ffn {
+
+/// Bias additions (`ffn.linear + broadcast(b)`) become the linear's bias;
+/// splat scales of a linear with constant parameters fold into the weights.
+void populateRaiseLinearPatterns(RewritePatternSet &patterns);
+
+/// Decomposed GELU (erf and tanh forms) and SiLU become ffn activations.
+void populateRaiseActivationPatterns(RewritePatternSet &patterns);
+
+/// Decomposed RMSNorm and LayerNorm become ffn norms; per-feature scales and
+/// biases applied to them become their operands.
+void populateRaiseNormPatterns(RewritePatternSet &patterns);
+
+/// Encoder and gated FFNs built from ffn linears and activations become
+/// `ffn.mlp` blocks.
+void populateRaiseMlpPatterns(RewritePatternSet &patterns);
+
+} // namespace ffn
+} // namespace mlir
+
+#endif // FFN_DIALECT_FFN_TRANSFORMS_TRANSFORMS_H

@@ -1,0 +1,905 @@
+//===- GraphImporter.cpp - ONNX graph to func.func ------------------------===//
+//
+// Builds func.func @main from an ONNX GraphProto: graph inputs become
+// arguments (with pinned shapes for symbolic dimensions), nodes are imported
+// in order by the op handlers, graph outputs become results. Constants
+// (initializers and Constant nodes) are materialised lazily, on first use, so
+// that a weight that is only ever read in transformed form (a MatMul weight
+// is transposed) is never copied as it is; their protobuf storage is freed as
+// soon as they are materialised or have no uses left. External data is
+// memory-mapped from files confined to the model's folder.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphImporter.h"
+
+#include "ffn/Utils/Weights.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Alignment.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cstring>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::ffn;
+using namespace mlir::ffn::onnx_import;
+
+/// Upper bound on the bytes of one tensor (1 TiB): larger sizes come from
+/// corrupt dimensions, not from real models.
+static constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 40;
+
+/// The name of an ONNX element type, for diagnostics.
+static std::string dataTypeName(int32_t type) {
+  if (onnx::TensorProto_DataType_IsValid(type))
+    return onnx::TensorProto_DataType_Name(
+        static_cast<onnx::TensorProto_DataType>(type));
+  return "data type " + std::to_string(type);
+}
+
+/// A resource key from an ONNX name: identifier characters only, so that the
+/// printed `dense_resource<...>` stays readable.
+static std::string resourceKey(StringRef name) {
+  std::string key;
+  for (char c : name)
+    key += (llvm::isAlnum(c) || c == '_' || c == '.') ? c : '_';
+  if (key.empty() || !(llvm::isAlpha(key[0]) || key[0] == '_'))
+    key = "_" + key;
+  return key;
+}
+
+InFlightDiagnostic NodeContext::emitError() const {
+  InFlightDiagnostic diag = mlir::emitError(loc);
+  diag << "node '" << name << "' (";
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    diag << node.domain() << ".";
+  diag << node.op_type() << ", opset " << opset << "): ";
+  return diag;
+}
+
+ArrayRef<float> TensorData::alignedFloats() const {
+  if (!type.getElementType().isF32() ||
+      !llvm::isAddrAligned(llvm::Align(alignof(float)), bytes.data()))
+    return {};
+  return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
+                         bytes.size() / sizeof(float));
+}
+
+GraphImporter::GraphImporter(MLIRContext &context, onnx::ModelProto &model,
+                             StringRef modelName, StringRef modelDir,
+                             const ImportOptions &options)
+    : context(context), model(model), modelName(modelName.str()),
+      modelDir(modelDir.str()), options(options), builder(&context),
+      fileLoc(FileLineColLoc::get(&context, modelName, 0, 0)) {}
+
+std::string GraphImporter::shapeStr(ArrayRef<int64_t> shape) {
+  if (shape.empty())
+    return "scalar";
+  std::string s;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (i)
+      s += "x";
+    s += ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+  }
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// The graph
+//===----------------------------------------------------------------------===//
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  for (const onnx::OperatorSetIdProto &opset : model.opset_import()) {
+    StringRef domain = opset.domain();
+    if (domain == "ai.onnx")
+      domain = "";
+    opsets[domain] = opset.version();
+  }
+  auto defaultOpset = opsets.find("");
+  if (defaultOpset == opsets.end()) {
+    emitError(fileLoc) << "model '" << modelName
+                       << "' imports no opset of the default ONNX domain";
+    return nullptr;
+  }
+  if (defaultOpset->second < 13 || defaultOpset->second > 21) {
+    emitError(fileLoc) << "model '" << modelName << "' uses opset "
+                       << defaultOpset->second
+                       << " of the default ONNX domain; the importer "
+                          "supports opsets 13 to 21";
+    return nullptr;
+  }
+  onnx::GraphProto &graph = *model.mutable_graph();
+  if (graph.sparse_initializer_size()) {
+    emitError(fileLoc) << "model '" << modelName
+                       << "' has sparse initializers, which are not "
+                          "supported yet";
+    return nullptr;
+  }
+
+  // Every use of a name, so that constants can be freed after their last.
+  for (const onnx::NodeProto &node : graph.node())
+    for (const std::string &input : node.input())
+      if (!input.empty())
+        ++remainingUses[input];
+  for (const onnx::ValueInfoProto &output : graph.output())
+    ++remainingUses[output.name()];
+
+  for (onnx::TensorProto &tensor : *graph.mutable_initializer()) {
+    Location loc =
+        NameLoc::get(StringAttr::get(&context, tensor.name()), fileLoc);
+    if (tensor.name().empty()) {
+      emitError(loc) << "model '" << modelName
+                     << "' has an initializer without a name";
+      return nullptr;
+    }
+    if (!pending.try_emplace(tensor.name(), PendingConstant{&tensor, loc})
+             .second) {
+      emitError(loc) << "initializer '" << tensor.name()
+                     << "' is defined twice";
+      return nullptr;
+    }
+  }
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+  func = func::FuncOp::create(builder, fileLoc, "main",
+                              builder.getFunctionType({}, {}));
+  if (failed(importInputs()))
+    return nullptr;
+  for (auto [index, node] : llvm::enumerate(*graph.mutable_node()))
+    if (failed(importNode(node, index)))
+      return nullptr;
+  if (failed(importOutputs()))
+    return nullptr;
+  // Constants materialised for an op that then used a transformed copy (a
+  // splat broadcast to the result shape) are dead.
+  for (Operation &op : llvm::make_early_inc_range(
+           llvm::reverse(func.getBody().front().getOperations())))
+    if (isa<arith::ConstantOp>(op) && op.use_empty())
+      op.erase();
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+LogicalResult GraphImporter::importInputs() {
+  const onnx::GraphProto &graph = model.graph();
+  SmallVector<Type> types;
+  SmallVector<Location> locs;
+  SmallVector<std::string> names;
+  llvm::StringSet<> usedPins;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    const std::string &name = input.name();
+    // An input with an initializer of the same name is a constant with a
+    // default value; the compiled model does not take it.
+    if (pending.count(name))
+      continue;
+    Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
+    if (name.empty())
+      return emitError(loc)
+             << "model '" << modelName << "' has a graph input without a name";
+    if (values.count(name))
+      return emitError(loc) << "graph input '" << name << "' is declared twice";
+    if (!input.type().has_tensor_type())
+      return emitError(loc) << "graph input '" << name
+                            << "' is not a tensor; only tensor inputs are "
+                               "supported";
+    const onnx::TypeProto_Tensor &tensorType = input.type().tensor_type();
+    if (tensorType.elem_type() != onnx::TensorProto::FLOAT)
+      return emitError(loc) << "graph input '" << name << "' has element type "
+                            << dataTypeName(tensorType.elem_type())
+                            << "; only FLOAT (f32) inputs are supported";
+
+    const SmallVector<int64_t> *pinned = nullptr;
+    auto pin = options.pinnedShapes.find(name);
+    if (pin != options.pinnedShapes.end()) {
+      pinned = &pin->second;
+      usedPins.insert(name);
+    }
+    SmallVector<int64_t> shape;
+    if (!tensorType.has_shape()) {
+      if (!pinned)
+        return emitError(loc)
+               << "graph input '" << name
+               << "' has no shape; give it with --shape " << name << "=DIMS";
+      shape = *pinned;
+    } else {
+      const onnx::TensorShapeProto &declared = tensorType.shape();
+      if (pinned && static_cast<int>(pinned->size()) != declared.dim_size())
+        return emitError(loc)
+               << "--shape " << name << "=" << shapeStr(*pinned) << " has rank "
+               << pinned->size() << " but graph input '" << name
+               << "' has rank " << declared.dim_size();
+      for (int d = 0, e = declared.dim_size(); d < e; ++d) {
+        const onnx::TensorShapeProto_Dimension &dim = declared.dim(d);
+        if (dim.has_dim_value()) {
+          if (dim.dim_value() < 0)
+            return emitError(loc)
+                   << "graph input '" << name << "' dimension " << d
+                   << " is negative (" << dim.dim_value() << ")";
+          if (pinned && (*pinned)[d] != dim.dim_value())
+            return emitError(loc)
+                   << "--shape " << name << "=" << shapeStr(*pinned)
+                   << " sets dimension " << d << " to " << (*pinned)[d]
+                   << " but the model fixes it to " << dim.dim_value();
+          shape.push_back(dim.dim_value());
+          continue;
+        }
+        if (!pinned) {
+          InFlightDiagnostic diag = emitError(loc);
+          diag << "graph input '" << name << "' has dynamic dimension " << d;
+          if (dim.has_dim_param())
+            diag << " ('" << dim.dim_param() << "')";
+          diag << "; pin it with --shape " << name
+               << "=DIMS (dynamic shapes are not supported yet)";
+          return diag;
+        }
+        shape.push_back((*pinned)[d]);
+      }
+    }
+    types.push_back(RankedTensorType::get(shape, builder.getF32Type()));
+    locs.push_back(loc);
+    names.push_back(name);
+    values[name] = Value(); // Reserve the name; set below.
+  }
+  for (const auto &pin : options.pinnedShapes)
+    if (!usedPins.contains(pin.getKey()))
+      return emitError(fileLoc)
+             << "--shape names '" << pin.getKey()
+             << "', which is not an input of model '" << modelName << "'";
+
+  func.setType(builder.getFunctionType(types, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(names)) {
+    BlockArgument arg = entry->getArgument(i);
+    arg.setLoc(locs[i]);
+    values[name] = arg;
+    func.setArgAttr(i, "ffn.name", builder.getStringAttr(name));
+  }
+  builder.setInsertionPointToStart(entry);
+  return success();
+}
+
+LogicalResult GraphImporter::importNode(onnx::NodeProto &node, size_t index) {
+  std::string name = node.name();
+  if (name.empty())
+    for (const std::string &output : node.output())
+      if (!output.empty()) {
+        name = output;
+        break;
+      }
+  if (name.empty())
+    name = node.op_type() + "_" + std::to_string(index);
+  StringRef domain = node.domain();
+  if (domain == "ai.onnx")
+    domain = "";
+  auto opset = opsets.find(domain);
+  Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
+  NodeContext n{*this, node, name,
+                opset == opsets.end() ? int64_t(0) : opset->second, loc};
+  if (opset == opsets.end())
+    return n.emitError() << "the model imports no opset of domain '" << domain
+                         << "'";
+
+  LogicalResult result = importOp(n);
+  if (succeeded(result)) {
+    for (int i = 0, e = node.output_size(); i < e; ++i)
+      if (n.hasOutput(i) && !values.count(node.output(i)) &&
+          !pending.count(node.output(i)))
+        return n.emitError() << "output " << i << " ('" << node.output(i)
+                             << "') is not supported";
+  }
+  for (const std::string &input : node.input())
+    if (!input.empty())
+      dropUse(input);
+  return result;
+}
+
+LogicalResult GraphImporter::importOutputs() {
+  const onnx::GraphProto &graph = model.graph();
+  if (graph.output_size() == 0)
+    return emitError(fileLoc)
+           << "model '" << modelName << "' has no graph outputs";
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    const std::string &name = output.name();
+    Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
+    FailureOr<Value> value = lookup(name);
+    if (failed(value))
+      return failure();
+    if (!*value)
+      return emitError(loc) << "graph output '" << name
+                            << "' is not a graph input, initializer or "
+                               "output of any node";
+    auto type = dyn_cast<RankedTensorType>(value->getType());
+    if (!type || !type.getElementType().isF32())
+      return emitError(loc)
+             << "graph output '" << name << "' has type " << value->getType()
+             << "; only f32 outputs are supported";
+    if (output.type().has_tensor_type()) {
+      const onnx::TypeProto_Tensor &declared = output.type().tensor_type();
+      if (declared.elem_type() != onnx::TensorProto::UNDEFINED &&
+          declared.elem_type() != onnx::TensorProto::FLOAT)
+        return emitError(loc)
+               << "graph output '" << name << "' is declared with element type "
+               << dataTypeName(declared.elem_type()) << " but computed as f32";
+      if (declared.has_shape()) {
+        const onnx::TensorShapeProto &shape = declared.shape();
+        bool matches = shape.dim_size() == type.getRank();
+        for (int d = 0; matches && d < shape.dim_size(); ++d)
+          if (shape.dim(d).has_dim_value() &&
+              shape.dim(d).dim_value() != type.getDimSize(d))
+            matches = false;
+        if (!matches) {
+          SmallVector<int64_t> dims;
+          for (const auto &dim : shape.dim())
+            dims.push_back(dim.has_dim_value() ? dim.dim_value()
+                                               : ShapedType::kDynamic);
+          return emitError(loc)
+                 << "graph output '" << name << "' is computed with shape "
+                 << shapeStr(type.getShape())
+                 << " but the model declares shape " << shapeStr(dims);
+        }
+      }
+    }
+    results.push_back(*value);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setType(builder.getFunctionType(func.getArgumentTypes(),
+                                       ValueRange(results).getTypes()));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "ffn.name", builder.getStringAttr(output.name()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+GraphImporter::readExternalData(const onnx::TensorProto &tensor, Location loc,
+                                uint64_t expectedBytes) {
+  std::string location;
+  std::optional<uint64_t> offset, length;
+  for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
+    StringRef key = entry.key(), value = entry.value();
+    if (key == "location") {
+      location = entry.value();
+    } else if (key == "offset" || key == "length") {
+      uint64_t number;
+      if (value.getAsInteger(10, number))
+        return emitError(loc) << "tensor '" << tensor.name()
+                              << "' has an invalid external data " << key
+                              << " '" << value << "'";
+      (key == "offset" ? offset : length) = number;
+    }
+  }
+  if (location.empty())
+    return emitError(loc) << "tensor '" << tensor.name()
+                          << "' has external data without a location";
+  auto reject = [&](StringRef why) -> InFlightDiagnostic {
+    InFlightDiagnostic diag = emitError(loc);
+    diag << "tensor '" << tensor.name() << "' has external data at '"
+         << location << "', " << why;
+    return diag;
+  };
+  if (location.find('\0') != std::string::npos)
+    return reject("a path with a NUL character");
+  if (modelDir.empty())
+    return reject("but the model has no folder to resolve it in");
+  if (llvm::sys::path::is_absolute(location) ||
+      llvm::sys::path::is_absolute(location, llvm::sys::path::Style::windows) ||
+      StringRef(location).starts_with("/") ||
+      StringRef(location).starts_with("\\"))
+    return reject("an absolute path; external data must lie in the model's "
+                  "folder");
+  for (StringRef component : llvm::make_range(llvm::sys::path::begin(location),
+                                              llvm::sys::path::end(location)))
+    if (component == "..")
+      return reject("a path with a '..' component; external data must lie in "
+                    "the model's folder");
+  if (StringRef(location).contains('\\'))
+    return reject("a path with a backslash; use '/' separators");
+
+  SmallString<256> path(modelDir);
+  llvm::sys::path::append(path, location);
+  SmallString<256> realPath, realDir;
+  if (std::error_code ec = llvm::sys::fs::real_path(path, realPath))
+    return reject(("which cannot be opened: " + ec.message()).c_str());
+  if (std::error_code ec = llvm::sys::fs::real_path(modelDir, realDir))
+    return reject(("whose folder cannot be resolved: " + ec.message()).c_str());
+  if (!StringRef(realPath).starts_with(realDir) ||
+      realPath.size() <= realDir.size() ||
+      !llvm::sys::path::is_separator(realPath[realDir.size()]))
+    return reject("which resolves outside the model's folder (to '" +
+                  realPath.str().str() + "')");
+  if (!llvm::sys::fs::is_regular_file(realPath))
+    return reject("which is not a regular file");
+  uint64_t fileSize;
+  if (std::error_code ec = llvm::sys::fs::file_size(realPath, fileSize))
+    return reject(("whose size cannot be read: " + ec.message()).c_str());
+  uint64_t start = offset.value_or(0);
+  if (length && *length != expectedBytes)
+    return emitError(loc) << "tensor '" << tensor.name()
+                          << "' has external data of length " << *length
+                          << " bytes but needs " << expectedBytes;
+  if (start > fileSize || fileSize - start < expectedBytes)
+    return emitError(loc) << "tensor '" << tensor.name() << "' needs bytes ["
+                          << start << ", " << start + expectedBytes << ") of '"
+                          << location << "', which has " << fileSize
+                          << " bytes";
+  if (expectedBytes == 0)
+    return llvm::MemoryBuffer::getMemBuffer("", location,
+                                            /*RequiresNullTerminator=*/false);
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFileSlice(realPath, expectedBytes, start);
+  if (!buffer)
+    return reject(
+        ("which cannot be read: " + buffer.getError().message()).c_str());
+  return std::move(*buffer);
+}
+
+FailureOr<TensorData> GraphImporter::readTensor(const onnx::TensorProto &tensor,
+                                                Location loc, StringRef what) {
+  Type elementType;
+  uint64_t elementBytes;
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    elementType = builder.getF32Type();
+    elementBytes = 4;
+    break;
+  case onnx::TensorProto::INT64:
+    elementType = builder.getI64Type();
+    elementBytes = 8;
+    break;
+  default:
+    return emitError(loc) << what << " has element type "
+                          << dataTypeName(tensor.data_type())
+                          << "; only FLOAT and INT64 constants are supported";
+  }
+  if (tensor.has_segment())
+    return emitError(loc) << what << " is segmented, which is not supported";
+  SmallVector<int64_t> shape;
+  uint64_t count = 1;
+  for (int64_t dim : tensor.dims()) {
+    if (dim < 0)
+      return emitError(loc)
+             << what << " has a negative dimension (" << dim << ")";
+    if (dim != 0 && count > kMaxTensorBytes / elementBytes / uint64_t(dim))
+      return emitError(loc) << what << " is too large";
+    count *= uint64_t(dim);
+    shape.push_back(dim);
+  }
+  TensorData data;
+  data.type = RankedTensorType::get(shape, elementType);
+  uint64_t expectedBytes = count * elementBytes;
+
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    auto mapping = readExternalData(tensor, loc, expectedBytes);
+    if (failed(mapping))
+      return failure();
+    data.mapping = std::move(*mapping);
+    data.bytes = ArrayRef<char>(data.mapping->getBufferStart(),
+                                data.mapping->getBufferSize());
+    return data;
+  }
+  if (tensor.has_raw_data()) {
+    const std::string &raw = tensor.raw_data();
+    if (raw.size() != expectedBytes)
+      return emitError(loc)
+             << what << " of shape " << shapeStr(shape) << " has " << raw.size()
+             << " bytes of raw data, expected " << expectedBytes;
+    data.bytes = ArrayRef<char>(raw.data(), raw.size());
+    return data;
+  }
+  uint64_t given;
+  const char *start;
+  if (elementType.isF32()) {
+    given = tensor.float_data_size();
+    start = reinterpret_cast<const char *>(tensor.float_data().data());
+  } else {
+    given = tensor.int64_data_size();
+    start = reinterpret_cast<const char *>(tensor.int64_data().data());
+  }
+  if (given != count)
+    return emitError(loc) << what << " of shape " << shapeStr(shape) << " has "
+                          << given << " values, expected " << count;
+  data.bytes = ArrayRef<char>(start, expectedBytes);
+  return data;
+}
+
+Value GraphImporter::materializeTensor(Location loc, TensorData data,
+                                       StringRef name) {
+  RankedTensorType type = data.type;
+  if (!type.getElementType().isF32()) {
+    // int64 tensors are shapes and axes: small, and better as plain dense.
+    SmallVector<int64_t> ints(type.getNumElements());
+    if (!ints.empty())
+      std::memcpy(ints.data(), data.bytes.data(), data.bytes.size());
+    return arith::ConstantOp::create(
+        builder, loc, type, DenseElementsAttr::get(type, ArrayRef(ints)));
+  }
+  if (type.getNumElements() <= 1) {
+    SmallVector<float> floats(type.getNumElements());
+    if (!floats.empty())
+      std::memcpy(floats.data(), data.bytes.data(), data.bytes.size());
+    return arith::ConstantOp::create(
+        builder, loc, type, DenseElementsAttr::get(type, ArrayRef(floats)));
+  }
+  AsmResourceBlob blob;
+  if (data.mapping &&
+      llvm::isAddrAligned(llvm::Align(alignof(float)), data.bytes.data())) {
+    // Keep the mapping alive as long as the blob: no copy of the weights.
+    std::shared_ptr<llvm::MemoryBuffer> mapping = std::move(data.mapping);
+    blob = AsmResourceBlob(
+        data.bytes, alignof(float),
+        [mapping](void *, size_t, size_t) mutable { mapping.reset(); },
+        /*dataIsMutable=*/false);
+  } else {
+    blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(data.bytes,
+                                                         alignof(float));
+  }
+  auto attr =
+      DenseResourceElementsAttr::get(type, resourceKey(name), std::move(blob));
+  return arith::ConstantOp::create(builder, loc, type, attr);
+}
+
+void GraphImporter::releaseTensorStorage(onnx::TensorProto &tensor) {
+  if (tensor.has_raw_data())
+    std::string().swap(*tensor.mutable_raw_data());
+  google::protobuf::RepeatedField<float>().Swap(tensor.mutable_float_data());
+  google::protobuf::RepeatedField<int64_t>().Swap(tensor.mutable_int64_data());
+}
+
+FailureOr<Value> GraphImporter::lookup(StringRef name) {
+  auto it = values.find(name);
+  if (it != values.end())
+    return it->second;
+  auto constant = pending.find(name);
+  if (constant == pending.end())
+    return Value();
+  PendingConstant entry = constant->second;
+  FailureOr<TensorData> data =
+      readTensor(*entry.tensor, entry.loc, "constant '" + name.str() + "'");
+  if (failed(data))
+    return failure();
+  Value value = materializeTensor(entry.loc, std::move(*data), name);
+  releaseTensorStorage(*entry.tensor);
+  pending.erase(constant);
+  values[name] = value;
+  return value;
+}
+
+void GraphImporter::dropUse(StringRef name) {
+  auto uses = remainingUses.find(name);
+  if (uses == remainingUses.end() || uses->second == 0 || --uses->second)
+    return;
+  auto constant = pending.find(name);
+  if (constant == pending.end())
+    return;
+  releaseTensorStorage(*constant->second.tensor);
+  pending.erase(constant);
+}
+
+//===----------------------------------------------------------------------===//
+// Node inputs and outputs
+//===----------------------------------------------------------------------===//
+
+FailureOr<Value> GraphImporter::getInput(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return n.emitError() << "missing input " << i;
+  const std::string &name = n.node.input(i);
+  FailureOr<Value> value = lookup(name);
+  if (failed(value))
+    return failure();
+  if (!*value)
+    return n.emitError() << "input '" << name
+                         << "' is not defined (no graph input, initializer "
+                            "or earlier node output has this name)";
+  return *value;
+}
+
+FailureOr<Value> GraphImporter::getF32Input(NodeContext &n, int i) {
+  FailureOr<Value> value = getInput(n, i);
+  if (failed(value))
+    return failure();
+  auto type = dyn_cast<RankedTensorType>(value->getType());
+  if (!type || !type.getElementType().isF32())
+    return n.emitError() << "input '" << n.node.input(i) << "' has type "
+                         << value->getType()
+                         << "; only f32 tensors are supported here";
+  return *value;
+}
+
+FailureOr<Value> GraphImporter::getOptionalF32Input(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return Value();
+  return getF32Input(n, i);
+}
+
+bool GraphImporter::isConstantInput(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return false;
+  const std::string &name = n.node.input(i);
+  if (pending.count(name))
+    return true;
+  Value value = values.lookup(name);
+  return value && matchPattern(value, m_Constant());
+}
+
+FailureOr<F32Constant> GraphImporter::getF32ConstantInput(NodeContext &n,
+                                                          int i) {
+  if (!n.hasInput(i))
+    return n.emitError() << "missing input " << i;
+  const std::string &name = n.node.input(i);
+  F32Constant result;
+  auto constant = pending.find(name);
+  if (constant != pending.end()) {
+    FailureOr<TensorData> data =
+        readTensor(*constant->second.tensor, constant->second.loc,
+                   "constant '" + name + "'");
+    if (failed(data))
+      return failure();
+    if (!data->type.getElementType().isF32())
+      return n.emitError() << "input '" << name << "' is a constant of type "
+                           << data->type << "; expected f32";
+    result.type = data->type;
+    result.values = data->alignedFloats();
+    if (result.values.size() !=
+        static_cast<size_t>(data->type.getNumElements())) {
+      result.owned.resize(data->type.getNumElements());
+      if (!result.owned.empty())
+        std::memcpy(result.owned.data(), data->bytes.data(),
+                    data->bytes.size());
+      result.values = result.owned;
+    }
+    result.mapping = std::move(data->mapping);
+    return result;
+  }
+  FailureOr<Value> value = getInput(n, i);
+  if (failed(value))
+    return failure();
+  std::optional<WeightData> weights = WeightData::fromValue(*value);
+  if (!weights)
+    return n.emitError() << "input '" << name
+                         << "' must be an f32 constant (an initializer or "
+                            "the output of a Constant node)";
+  result.type = weights->getType();
+  result.owned.assign(weights->values().begin(), weights->values().end());
+  result.values = result.owned;
+  return result;
+}
+
+FailureOr<SmallVector<int64_t>>
+GraphImporter::getI64ConstantInput(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return n.emitError() << "missing input " << i;
+  const std::string &name = n.node.input(i);
+  SmallVector<int64_t> ints;
+  auto constant = pending.find(name);
+  if (constant != pending.end()) {
+    FailureOr<TensorData> data =
+        readTensor(*constant->second.tensor, constant->second.loc,
+                   "constant '" + name + "'");
+    if (failed(data))
+      return failure();
+    if (!data->type.getElementType().isInteger(64))
+      return n.emitError() << "input '" << name << "' is a constant of type "
+                           << data->type << "; expected int64";
+    ints.resize(data->type.getNumElements());
+    if (!ints.empty())
+      std::memcpy(ints.data(), data->bytes.data(), data->bytes.size());
+    return ints;
+  }
+  FailureOr<Value> value = getInput(n, i);
+  if (failed(value))
+    return failure();
+  DenseIntElementsAttr attr;
+  if (!matchPattern(*value, m_Constant(&attr)) ||
+      !attr.getElementType().isInteger(64))
+    return n.emitError() << "input '" << name
+                         << "' must be a constant int64 tensor";
+  for (const APInt &v : attr.getValues<APInt>())
+    ints.push_back(v.getSExtValue());
+  return ints;
+}
+
+LogicalResult GraphImporter::setOutput(NodeContext &n, int i, Value value) {
+  if (!n.hasOutput(i))
+    return success();
+  const std::string &name = n.node.output(i);
+  if (values.count(name) || pending.count(name))
+    return n.emitError() << "output '" << name
+                         << "' is already defined (ONNX values are assigned "
+                            "once)";
+  values[name] = value;
+  return success();
+}
+
+LogicalResult GraphImporter::setPendingConstant(NodeContext &n, int i,
+                                                onnx::TensorProto *tensor) {
+  if (!n.hasOutput(i))
+    return success();
+  const std::string &name = n.node.output(i);
+  if (values.count(name) || pending.count(name))
+    return n.emitError() << "output '" << name
+                         << "' is already defined (ONNX values are assigned "
+                            "once)";
+  pending.try_emplace(name, PendingConstant{tensor, n.loc});
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+const onnx::AttributeProto *GraphImporter::findAttr(NodeContext &n,
+                                                    StringRef name) {
+  for (const onnx::AttributeProto &attr : n.node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+FailureOr<int64_t> GraphImporter::getIntAttr(NodeContext &n, StringRef name,
+                                             int64_t defaultValue) {
+  const onnx::AttributeProto *attr = findAttr(n, name);
+  if (!attr)
+    return defaultValue;
+  if (attr->type() == onnx::AttributeProto::INT ||
+      (attr->type() == onnx::AttributeProto::UNDEFINED && attr->has_i()))
+    return attr->i();
+  return n.emitError() << "attribute '" << name << "' must be an int";
+}
+
+FailureOr<float> GraphImporter::getFloatAttr(NodeContext &n, StringRef name,
+                                             float defaultValue) {
+  const onnx::AttributeProto *attr = findAttr(n, name);
+  if (!attr)
+    return defaultValue;
+  if (attr->type() == onnx::AttributeProto::FLOAT ||
+      (attr->type() == onnx::AttributeProto::UNDEFINED && attr->has_f()))
+    return attr->f();
+  return n.emitError() << "attribute '" << name << "' must be a float";
+}
+
+FailureOr<std::string> GraphImporter::getStringAttr(NodeContext &n,
+                                                    StringRef name,
+                                                    StringRef defaultValue) {
+  const onnx::AttributeProto *attr = findAttr(n, name);
+  if (!attr)
+    return defaultValue.str();
+  if (attr->type() == onnx::AttributeProto::STRING ||
+      (attr->type() == onnx::AttributeProto::UNDEFINED && attr->has_s()))
+    return attr->s();
+  return n.emitError() << "attribute '" << name << "' must be a string";
+}
+
+FailureOr<std::optional<SmallVector<int64_t>>>
+GraphImporter::getIntsAttr(NodeContext &n, StringRef name) {
+  const onnx::AttributeProto *attr = findAttr(n, name);
+  if (!attr)
+    return std::optional<SmallVector<int64_t>>();
+  if (attr->type() != onnx::AttributeProto::INTS &&
+      !(attr->type() == onnx::AttributeProto::UNDEFINED && attr->ints_size()))
+    return n.emitError() << "attribute '" << name << "' must be a list of ints";
+  return std::optional<SmallVector<int64_t>>(
+      SmallVector<int64_t>(attr->ints().begin(), attr->ints().end()));
+}
+
+//===----------------------------------------------------------------------===//
+// Building blocks
+//===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<int64_t>>
+GraphImporter::broadcastShapes(NodeContext &n, ArrayRef<int64_t> lhs,
+                               ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t l = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
+    int64_t r = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    if (l != r && l != 1 && r != 1)
+      return n.emitError() << "operand shapes " << shapeStr(lhs) << " and "
+                           << shapeStr(rhs) << " are not broadcast-compatible";
+    result[i] = l == 1 ? r : l;
+  }
+  return result;
+}
+
+SmallVector<ReassociationIndices>
+onnx_import::unitDimReassociation(int64_t rank, ArrayRef<bool> kept) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices current;
+  for (int64_t i = 0; i < rank; ++i) {
+    current.push_back(i);
+    if (kept[i]) {
+      groups.push_back(current);
+      current.clear();
+    }
+  }
+  if (!current.empty() && !groups.empty())
+    groups.back().append(current.begin(), current.end());
+  return groups;
+}
+
+Value GraphImporter::broadcastTo(Location loc, Value value,
+                                 ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getShape() == shape)
+    return value;
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  DenseElementsAttr dense;
+  if (matchPattern(value, m_Constant(&dense)) && dense.isSplat())
+    return arith::ConstantOp::create(builder, loc, resultType,
+                                     dense.resizeSplat(resultType));
+
+  int64_t offset = static_cast<int64_t>(shape.size()) - type.getRank();
+  SmallVector<int64_t> addedDims;
+  for (int64_t d = 0; d < offset; ++d)
+    addedDims.push_back(d);
+  SmallVector<bool> kept;
+  SmallVector<int64_t> keptShape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool broadcast = type.getDimSize(d) == 1 && shape[offset + d] != 1;
+    kept.push_back(!broadcast);
+    if (broadcast)
+      addedDims.push_back(offset + d);
+    else
+      keptShape.push_back(type.getDimSize(d));
+  }
+  Value input = value;
+  if (keptShape.size() != static_cast<size_t>(type.getRank()))
+    input = tensor::CollapseShapeOp::create(
+        builder, loc, RankedTensorType::get(keptShape, type.getElementType()),
+        value, unitDimReassociation(type.getRank(), kept));
+  Value init =
+      tensor::EmptyOp::create(builder, loc, shape, type.getElementType());
+  return linalg::BroadcastOp::create(builder, loc, input, init, addedDims)
+      .getResult()[0];
+}
+
+Value GraphImporter::splatF32(Location loc, RankedTensorType type,
+                              float value) {
+  return arith::ConstantOp::create(builder, loc, type,
+                                   DenseElementsAttr::get(type, value));
+}
+
+Value GraphImporter::createF32Constant(Location loc, RankedTensorType type,
+                                       ArrayRef<float> values,
+                                       StringRef nameHint) {
+  if (values.size() <= 1)
+    return arith::ConstantOp::create(builder, loc, type,
+                                     DenseElementsAttr::get(type, values));
+  return createWeightConstant(builder, loc, type, values,
+                              resourceKey(nameHint));
+}
+
+Value GraphImporter::createF32Constant(
+    Location loc, RankedTensorType type, StringRef nameHint,
+    function_ref<void(MutableArrayRef<float>)> fill) {
+  size_t count = type.getNumElements();
+  if (count <= 1) {
+    SmallVector<float, 1> values(count);
+    fill(values);
+    return arith::ConstantOp::create(
+        builder, loc, type, DenseElementsAttr::get(type, ArrayRef(values)));
+  }
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(count * sizeof(float), alignof(float));
+  MutableArrayRef<char> bytes = blob.getMutableData();
+  fill(MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()), count));
+  auto attr = DenseResourceElementsAttr::get(type, resourceKey(nameHint),
+                                             std::move(blob));
+  return arith::ConstantOp::create(builder, loc, type, attr);
+}

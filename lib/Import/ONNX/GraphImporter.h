@@ -1,0 +1,230 @@
+//===- GraphImporter.h - ONNX graph to func.func (internal) -----*- C++ -*-===//
+//
+// The state of one import: the ONNX model, the function being built, the
+// table from ONNX value names to MLIR values, lazily materialised constants,
+// and the helpers the op handlers share (typed input access, attribute
+// access, broadcasting, diagnostics that name the node, its op type and the
+// opset). Internal to lib/Import/ONNX; every file that includes it is built
+// with exceptions and RTTI because the onnx headers need them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FFN_LIB_IMPORT_ONNX_GRAPHIMPORTER_H
+#define FFN_LIB_IMPORT_ONNX_GRAPHIMPORTER_H
+
+#include "ffn/Import/ONNX/Importer.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace mlir {
+namespace ffn {
+namespace onnx_import {
+
+class GraphImporter;
+
+/// The node being imported, with what its diagnostics and handlers need.
+struct NodeContext {
+  GraphImporter &importer;
+  onnx::NodeProto &node;
+  /// The node's name, or its first output's name when it has none.
+  std::string name;
+  /// The opset of the node's domain.
+  int64_t opset;
+  Location loc;
+
+  /// Starts an error "node 'N' (Op, opset K): ...".
+  InFlightDiagnostic emitError() const;
+  /// Number of inputs, counting omitted optional ones (empty names).
+  int numInputs() const { return node.input_size(); }
+  /// Whether input `i` is given (present with a non-empty name).
+  bool hasInput(int i) const {
+    return i < node.input_size() && !node.input(i).empty();
+  }
+  /// Whether output `i` is requested (present with a non-empty name).
+  bool hasOutput(int i) const {
+    return i < node.output_size() && !node.output(i).empty();
+  }
+};
+
+/// Bytes of a constant tensor (an initializer or a Constant node's value) and
+/// what keeps them alive.
+struct TensorData {
+  RankedTensorType type;
+  /// Little-endian element data, `type.getNumElements()` elements.
+  ArrayRef<char> bytes;
+  /// The mapped external data file slice `bytes` points into, if any.
+  std::unique_ptr<llvm::MemoryBuffer> mapping;
+
+  /// The data as floats when they are suitably aligned; else empty (callers
+  /// copy from `bytes`).
+  ArrayRef<float> alignedFloats() const;
+};
+
+/// f32 data of a constant value: a view of its storage, or an owned copy.
+struct F32Constant {
+  RankedTensorType type;
+  ArrayRef<float> values;
+  std::vector<float> owned;
+  /// Keeps a mapped external data slice alive while `values` views it.
+  std::unique_ptr<llvm::MemoryBuffer> mapping;
+};
+
+/// Imports one ONNX graph into a func.func @main.
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, onnx::ModelProto &model,
+                StringRef modelName, StringRef modelDir,
+                const ImportOptions &options);
+
+  /// Builds the module; null after diagnostics.
+  OwningOpRef<ModuleOp> run();
+
+  MLIRContext *getContext() { return &context; }
+  OpBuilder &getBuilder() { return builder; }
+
+  //===--------------------------------------------------------------------===//
+  // Values
+  //===--------------------------------------------------------------------===//
+
+  /// The value input `i` of the node refers to, materialising constants.
+  /// Reports a diagnostic when the input is missing or undefined.
+  FailureOr<Value> getInput(NodeContext &n, int i);
+  /// As getInput, but also requires a ranked f32 tensor.
+  FailureOr<Value> getF32Input(NodeContext &n, int i);
+  /// As getF32Input for an optional input: a null Value when omitted.
+  FailureOr<Value> getOptionalF32Input(NodeContext &n, int i);
+
+  /// Whether input `i` is a constant (initializer, Constant node or a value
+  /// defined by arith.constant).
+  bool isConstantInput(NodeContext &n, int i);
+  /// The f32 contents of constant input `i`, without materialising it as an
+  /// MLIR constant when it is not one yet. Fails with a diagnostic when it is
+  /// not an f32 constant.
+  FailureOr<F32Constant> getF32ConstantInput(NodeContext &n, int i);
+  /// The int64 contents of constant input `i`. Fails with a diagnostic when it
+  /// is not an integer constant.
+  FailureOr<SmallVector<int64_t>> getI64ConstantInput(NodeContext &n, int i);
+
+  /// Defines output `i` of the node.
+  LogicalResult setOutput(NodeContext &n, int i, Value value);
+  /// Defines output `i` as a constant to be materialised on first use.
+  LogicalResult setPendingConstant(NodeContext &n, int i,
+                                   onnx::TensorProto *tensor);
+
+  //===--------------------------------------------------------------------===//
+  // Attributes
+  //===--------------------------------------------------------------------===//
+
+  const onnx::AttributeProto *findAttr(NodeContext &n, StringRef name);
+  FailureOr<int64_t> getIntAttr(NodeContext &n, StringRef name,
+                                int64_t defaultValue);
+  FailureOr<float> getFloatAttr(NodeContext &n, StringRef name,
+                                float defaultValue);
+  FailureOr<std::string> getStringAttr(NodeContext &n, StringRef name,
+                                       StringRef defaultValue);
+  /// The ints of attribute `name`, or std::nullopt when it is absent.
+  FailureOr<std::optional<SmallVector<int64_t>>> getIntsAttr(NodeContext &n,
+                                                             StringRef name);
+
+  //===--------------------------------------------------------------------===//
+  // Building blocks
+  //===--------------------------------------------------------------------===//
+
+  /// The numpy broadcast of two shapes, or failure with a diagnostic.
+  FailureOr<SmallVector<int64_t>>
+  broadcastShapes(NodeContext &n, ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs);
+  /// `value` broadcast to `shape` (which must be a valid numpy broadcast of
+  /// its shape): unchanged, a splat constant, or collapse_shape +
+  /// linalg.broadcast.
+  Value broadcastTo(Location loc, Value value, ArrayRef<int64_t> shape);
+  /// A splat f32 constant of `type`.
+  Value splatF32(Location loc, RankedTensorType type, float value);
+  /// A resource-blob f32 constant of `type` holding `values`.
+  Value createF32Constant(Location loc, RankedTensorType type,
+                          ArrayRef<float> values, StringRef nameHint);
+  /// A resource-blob f32 constant of `type` whose data `fill` writes in place
+  /// (no intermediate copy of large weights).
+  Value createF32Constant(Location loc, RankedTensorType type,
+                          StringRef nameHint,
+                          function_ref<void(MutableArrayRef<float>)> fill);
+
+  /// A constant derived from constants at import (a transposed weight),
+  /// cached by a key naming its source and transformation, so that a weight
+  /// used by several nodes is transformed once; null if not created yet.
+  Value getDerivedConstant(StringRef key) { return derived.lookup(key); }
+  void setDerivedConstant(StringRef key, Value value) { derived[key] = value; }
+
+  /// "2x3x4" (or "scalar").
+  static std::string shapeStr(ArrayRef<int64_t> shape);
+
+private:
+  struct PendingConstant {
+    onnx::TensorProto *tensor;
+    Location loc;
+  };
+
+  LogicalResult importInputs();
+  LogicalResult importNode(onnx::NodeProto &node, size_t index);
+  LogicalResult importOutputs();
+
+  /// Reads the data of `tensor` (named `what` in diagnostics) at `loc`.
+  FailureOr<TensorData> readTensor(const onnx::TensorProto &tensor,
+                                   Location loc, StringRef what);
+  FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
+  readExternalData(const onnx::TensorProto &tensor, Location loc,
+                   uint64_t expectedBytes);
+  /// Builds the arith.constant for `data`.
+  Value materializeTensor(Location loc, TensorData data, StringRef name);
+  /// The value of `name`, materialising a pending constant; null if `name`
+  /// is not defined.
+  FailureOr<Value> lookup(StringRef name);
+  /// Frees the protobuf storage of a constant nobody needs any more.
+  static void releaseTensorStorage(onnx::TensorProto &tensor);
+  /// Counts down the remaining uses of `name`, releasing a pending constant
+  /// that has no uses left.
+  void dropUse(StringRef name);
+
+  MLIRContext &context;
+  onnx::ModelProto &model;
+  std::string modelName;
+  std::string modelDir;
+  const ImportOptions &options;
+  OpBuilder builder;
+  Location fileLoc;
+  /// Opset versions by domain ("" is the default domain).
+  llvm::StringMap<int64_t> opsets;
+
+  llvm::StringMap<Value> values;
+  llvm::StringMap<PendingConstant> pending;
+  llvm::StringMap<unsigned> remainingUses;
+  llvm::StringMap<Value> derived;
+  func::FuncOp func;
+};
+
+/// The reassociation that groups the dimensions of a rank-`rank` shape
+/// around those in `kept`: every other dimension (of size 1) joins the group
+/// of the next kept one, trailing ones the last group. Empty when nothing is
+/// kept (all dimensions collapse into, or expand from, a rank-0 tensor).
+SmallVector<ReassociationIndices> unitDimReassociation(int64_t rank,
+                                                       ArrayRef<bool> kept);
+
+/// Imports `n` by its op type and opset; reports unsupported ops.
+LogicalResult importOp(NodeContext &n);
+
+} // namespace onnx_import
+} // namespace ffn
+} // namespace mlir
+
+#endif // FFN_LIB_IMPORT_ONNX_GRAPHIMPORTER_H

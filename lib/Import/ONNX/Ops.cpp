@@ -1,0 +1,720 @@
+//===- Ops.cpp - ONNX op handlers -----------------------------------------===//
+//
+// One handler per ONNX op (and per opset range where the op's signature
+// changed), selected by the node's op type and the model's opset. Handlers
+// check arity, attributes, element types and shapes and report every problem
+// as a diagnostic that names the node; they build upstream ops for generic
+// computations and ffn ops for linear layers, activations and norms.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphImporter.h"
+
+#include "ffn/Dialect/FFN/IR/FFNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::ffn;
+using namespace mlir::ffn::onnx_import;
+
+namespace {
+using Handler = LogicalResult (*)(NodeContext &);
+
+/// An op handler and the first opset it applies to: the handler of a node is
+/// the one with the largest `sinceVersion` not above the model's opset.
+struct OpHandler {
+  const char *opType;
+  int64_t sinceVersion;
+  Handler handler;
+};
+} // namespace
+
+/// Checks that the node has between `min` and `max` inputs.
+static LogicalResult checkArity(NodeContext &n, int min, int max) {
+  if (n.numInputs() < min || n.numInputs() > max) {
+    InFlightDiagnostic diag = n.emitError();
+    diag << "expects ";
+    if (min == max)
+      diag << min;
+    else
+      diag << min << " to " << max;
+    diag << " input" << (max == 1 ? "" : "s") << ", has " << n.numInputs();
+    return diag;
+  }
+  return success();
+}
+
+static ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+/// Add, Sub, Mul, Div, Pow: numpy broadcasting, then the arith/math op on
+/// equal shapes.
+template <typename OpTy> static LogicalResult importBinary(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 2, 2)))
+    return failure();
+  FailureOr<Value> lhs = g.getF32Input(n, 0);
+  if (failed(lhs))
+    return failure();
+  FailureOr<Value> rhs = g.getF32Input(n, 1);
+  if (failed(rhs))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape =
+      g.broadcastShapes(n, shapeOf(*lhs), shapeOf(*rhs));
+  if (failed(shape))
+    return failure();
+  Value l = g.broadcastTo(n.loc, *lhs, *shape);
+  Value r = g.broadcastTo(n.loc, *rhs, *shape);
+  return g.setOutput(n, 0, OpTy::create(g.getBuilder(), n.loc, l, r));
+}
+
+/// Unary ops that map onto one op of the same shape.
+template <typename OpTy> static LogicalResult importUnary(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 1)))
+    return failure();
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  return g.setOutput(n, 0, OpTy::create(g.getBuilder(), n.loc, *x));
+}
+
+static LogicalResult importReciprocal(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 1)))
+    return failure();
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  Value one = g.splatF32(n.loc, type, 1.0f);
+  return g.setOutput(n, 0,
+                     arith::DivFOp::create(g.getBuilder(), n.loc, one, *x));
+}
+
+/// Sigmoid(x) = 1 / (1 + exp(-x)).
+static LogicalResult importSigmoid(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 1)))
+    return failure();
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = g.getBuilder();
+  auto type = cast<RankedTensorType>(x->getType());
+  Value neg = arith::NegFOp::create(b, n.loc, *x);
+  Value exp = math::ExpOp::create(b, n.loc, neg);
+  Value one = g.splatF32(n.loc, type, 1.0f);
+  Value sum = arith::AddFOp::create(b, n.loc, one, exp);
+  return g.setOutput(n, 0, arith::DivFOp::create(b, n.loc, one, sum));
+}
+
+//===----------------------------------------------------------------------===//
+// Activations and norms (ffn ops)
+//===----------------------------------------------------------------------===//
+
+static LogicalResult importRelu(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 1)))
+    return failure();
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  return g.setOutput(n, 0,
+                     ReluOp::create(g.getBuilder(), n.loc, x->getType(), *x));
+}
+
+static LogicalResult importGelu(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 1)))
+    return failure();
+  FailureOr<std::string> approximate =
+      g.getStringAttr(n, "approximate", "none");
+  if (failed(approximate))
+    return failure();
+  GeluApproximation kind;
+  if (*approximate == "none")
+    kind = GeluApproximation::none;
+  else if (*approximate == "tanh")
+    kind = GeluApproximation::tanh;
+  else
+    return n.emitError() << "unknown approximate='" << *approximate
+                         << "' (expected 'none' or 'tanh')";
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  auto attr = GeluApproximationAttr::get(g.getContext(), kind);
+  return g.setOutput(
+      n, 0, GeluOp::create(g.getBuilder(), n.loc, x->getType(), *x, attr));
+}
+
+/// `value` (scale or bias of a norm) as a vector of `features` elements:
+/// unchanged if it is one, its unit dimensions collapsed, or a broadcast
+/// single element.
+static FailureOr<Value> toFeatureVector(NodeContext &n, Value value,
+                                        StringRef what, int64_t features) {
+  GraphImporter &g = n.importer;
+  auto type = cast<RankedTensorType>(value.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  if (shape.size() == 1 && shape[0] == features)
+    return value;
+  auto vectorType = RankedTensorType::get({features}, type.getElementType());
+  if (type.getNumElements() == features && !shape.empty() &&
+      shape.back() == features) {
+    SmallVector<bool> kept(shape.size(), false);
+    kept.back() = true;
+    return tensor::CollapseShapeOp::create(
+               g.getBuilder(), n.loc, vectorType, value,
+               unitDimReassociation(shape.size(), kept))
+        .getResult();
+  }
+  if (type.getNumElements() == 1) {
+    SmallVector<bool> kept(shape.size(), false);
+    Value scalar = value;
+    if (!shape.empty())
+      scalar = tensor::CollapseShapeOp::create(
+          g.getBuilder(), n.loc,
+          RankedTensorType::get({}, type.getElementType()), value,
+          unitDimReassociation(shape.size(), kept));
+    return g.broadcastTo(n.loc, scalar, {features});
+  }
+  return n.emitError() << what << " has shape "
+                       << GraphImporter::shapeStr(shape) << "; expected "
+                       << features << " elements for the normalised axis";
+}
+
+static LogicalResult importLayerNormalization(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 2, 3)))
+    return failure();
+  if (n.hasOutput(1) || n.hasOutput(2))
+    return n.emitError() << "the Mean and InvStdDev outputs are not supported";
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  FailureOr<int64_t> axis = g.getIntAttr(n, "axis", -1);
+  FailureOr<float> epsilon = g.getFloatAttr(n, "epsilon", 1e-5f);
+  if (failed(axis) || failed(epsilon))
+    return failure();
+  if (rank == 0)
+    return n.emitError() << "input must have at least one dimension";
+  if (*axis < -rank || *axis >= rank)
+    return n.emitError() << "axis " << *axis << " is out of range for rank "
+                         << rank;
+  int64_t normAxis = *axis < 0 ? *axis + rank : *axis;
+  if (normAxis != rank - 1)
+    return n.emitError() << "normalisation from axis " << *axis
+                         << " over several dimensions is not supported yet "
+                            "(only the last axis)";
+  if (*epsilon < 0)
+    return n.emitError() << "epsilon must not be negative";
+  int64_t features = type.getDimSize(rank - 1);
+  FailureOr<Value> scale = g.getF32Input(n, 1);
+  if (failed(scale))
+    return failure();
+  FailureOr<Value> bias = g.getOptionalF32Input(n, 2);
+  if (failed(bias))
+    return failure();
+  scale = toFeatureVector(n, *scale, "scale", features);
+  if (failed(scale))
+    return failure();
+  if (*bias) {
+    bias = toFeatureVector(n, *bias, "bias", features);
+    if (failed(bias))
+      return failure();
+  }
+  OpBuilder &b = g.getBuilder();
+  return g.setOutput(n, 0,
+                     LayerNormOp::create(b, n.loc, type, *x, *scale, *bias,
+                                         b.getF32FloatAttr(*epsilon)));
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+/// ReduceMean of `x` over `axes` (absent: all), as a linalg.reduce sum
+/// divided by the element count.
+static LogicalResult buildReduceMean(NodeContext &n, Value x,
+                                     std::optional<SmallVector<int64_t>> axes) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  FailureOr<int64_t> keepDims = g.getIntAttr(n, "keepdims", 1);
+  if (failed(keepDims))
+    return failure();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<bool> reduced(rank, !axes || axes->empty());
+  if (axes && !axes->empty()) {
+    for (int64_t axis : *axes) {
+      if (axis < -rank || axis >= rank)
+        return n.emitError()
+               << "axis " << axis << " is out of range for rank " << rank;
+      int64_t a = axis < 0 ? axis + rank : axis;
+      if (reduced[a])
+        return n.emitError() << "axis " << axis << " is given twice";
+      reduced[a] = true;
+    }
+  }
+  SmallVector<int64_t> dims, keptShape, outShape;
+  int64_t count = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (reduced[d]) {
+      dims.push_back(d);
+      count *= type.getDimSize(d);
+      outShape.push_back(1);
+    } else {
+      keptShape.push_back(type.getDimSize(d));
+      outShape.push_back(type.getDimSize(d));
+    }
+  }
+  if (dims.empty())
+    return g.setOutput(n, 0, x);
+
+  Type f32 = type.getElementType();
+  auto keptType = RankedTensorType::get(keptShape, f32);
+  Value zero = arith::ConstantOp::create(b, n.loc, b.getF32FloatAttr(0.0f));
+  Value empty = tensor::EmptyOp::create(b, n.loc, keptShape, f32);
+  Value init =
+      linalg::FillOp::create(b, n.loc, ValueRange{zero}, ValueRange{empty})
+          .getResult(0);
+  auto reduce = linalg::ReduceOp::create(
+      b, n.loc, ValueRange{x}, ValueRange{init}, dims,
+      [](OpBuilder &nested, Location loc, ValueRange args) {
+        Value sum = arith::AddFOp::create(nested, loc, args[0], args[1]);
+        linalg::YieldOp::create(nested, loc, sum);
+      });
+  Value mean = arith::DivFOp::create(
+      b, n.loc, reduce.getResult(0),
+      g.splatF32(n.loc, keptType, static_cast<float>(count)));
+  if (*keepDims) {
+    SmallVector<bool> kept;
+    for (int64_t d = 0; d < rank; ++d)
+      kept.push_back(!reduced[d]);
+    mean = tensor::ExpandShapeOp::create(
+        b, n.loc, RankedTensorType::get(outShape, f32), mean,
+        unitDimReassociation(rank, kept));
+  }
+  return g.setOutput(n, 0, mean);
+}
+
+/// ReduceMean before opset 18: axes as an attribute.
+static LogicalResult importReduceMean13(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 1)))
+    return failure();
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  FailureOr<std::optional<SmallVector<int64_t>>> axes =
+      g.getIntsAttr(n, "axes");
+  if (failed(axes))
+    return failure();
+  return buildReduceMean(n, *x, *axes);
+}
+
+/// ReduceMean from opset 18: axes as an optional constant input.
+static LogicalResult importReduceMean18(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 2)))
+    return failure();
+  if (g.findAttr(n, "axes"))
+    return n.emitError() << "axes is an input from opset 18 on, not an "
+                            "attribute";
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  std::optional<SmallVector<int64_t>> axes;
+  if (n.hasInput(1)) {
+    if (!g.isConstantInput(n, 1)) {
+      if (failed(g.getInput(n, 1)))
+        return failure();
+      return n.emitError() << "non-constant axes are not supported";
+    }
+    FailureOr<SmallVector<int64_t>> given = g.getI64ConstantInput(n, 1);
+    if (failed(given))
+      return failure();
+    axes = std::move(*given);
+  }
+  if (!axes || axes->empty()) {
+    FailureOr<int64_t> noop = g.getIntAttr(n, "noop_with_empty_axes", 0);
+    if (failed(noop))
+      return failure();
+    if (*noop)
+      return g.setOutput(n, 0, *x);
+  }
+  return buildReduceMean(n, *x, axes);
+}
+
+//===----------------------------------------------------------------------===//
+// Linear layers
+//===----------------------------------------------------------------------===//
+
+/// Writes the [cols, rows] transpose of the row-major [rows, cols] `src`,
+/// each element times `scale`, to `dst`.
+static void transposeInto(ArrayRef<float> src, int64_t rows, int64_t cols,
+                          float scale, MutableArrayRef<float> dst) {
+  constexpr int64_t kBlock = 64;
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock)
+    for (int64_t c0 = 0; c0 < cols; c0 += kBlock)
+      for (int64_t r = r0, re = std::min(rows, r0 + kBlock); r < re; ++r)
+        for (int64_t c = c0, ce = std::min(cols, c0 + kBlock); c < ce; ++c)
+          dst[c * rows + r] = src[r * cols + c] * scale;
+}
+
+/// Reports a second operand of a matrix product that is not a constant.
+static LogicalResult reportNonConstantWeight(NodeContext &n, int i,
+                                             StringRef message) {
+  if (failed(n.importer.getInput(n, i)))
+    return failure();
+  return n.emitError() << message;
+}
+
+/// MatMul(x[..., K], W[K, N]) with a constant W: ffn.linear with Wᵀ.
+static LogicalResult importMatMul(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 2, 2)))
+    return failure();
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  if (!g.isConstantInput(n, 1))
+    return reportNonConstantWeight(
+        n, 1,
+        g.isConstantInput(n, 0)
+            ? "MatMul with a constant left operand and a non-constant right "
+              "operand is not supported yet"
+            : "MatMul of two non-constant operands is not supported yet");
+  FailureOr<F32Constant> w = g.getF32ConstantInput(n, 1);
+  if (failed(w))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  ArrayRef<int64_t> wShape = w->type.getShape();
+  if (xShape.empty())
+    return n.emitError() << "the left operand of MatMul must not be a scalar";
+  if (wShape.size() != 2)
+    return n.emitError() << "the constant right operand of MatMul has shape "
+                         << GraphImporter::shapeStr(wShape)
+                         << "; only 2-D weights are supported";
+  int64_t k = wShape[0], outFeatures = wShape[1];
+  if (xShape.back() != k)
+    return n.emitError() << "inner dimensions do not match: "
+                         << GraphImporter::shapeStr(xShape) << " and "
+                         << GraphImporter::shapeStr(wShape);
+  auto wtType =
+      RankedTensorType::get({outFeatures, k}, w->type.getElementType());
+  std::string key = n.node.input(1) + "/transposed";
+  Value wt = g.getDerivedConstant(key);
+  if (!wt) {
+    wt = g.createF32Constant(
+        n.loc, wtType, n.node.input(1) + "_T", [&](MutableArrayRef<float> dst) {
+          transposeInto(w->values, k, outFeatures, 1.0f, dst);
+        });
+    g.setDerivedConstant(key, wt);
+  }
+  SmallVector<int64_t> resultShape(xShape);
+  resultShape.back() = outFeatures;
+  auto resultType =
+      RankedTensorType::get(resultShape, w->type.getElementType());
+  return g.setOutput(
+      n, 0,
+      LinearOp::create(g.getBuilder(), n.loc, resultType, *x, wt, Value()));
+}
+
+/// Gemm(A[M, K], B, C) with a constant B: ffn.linear with the [N, K] weight
+/// alpha·B (transposed unless transB), and beta·C as the bias when it is a
+/// constant vector of N elements (otherwise added after).
+static LogicalResult importGemm(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  if (failed(checkArity(n, 2, 3)))
+    return failure();
+  FailureOr<int64_t> transA = g.getIntAttr(n, "transA", 0);
+  FailureOr<int64_t> transB = g.getIntAttr(n, "transB", 0);
+  FailureOr<float> alpha = g.getFloatAttr(n, "alpha", 1.0f);
+  FailureOr<float> beta = g.getFloatAttr(n, "beta", 1.0f);
+  if (failed(transA) || failed(transB) || failed(alpha) || failed(beta))
+    return failure();
+  if (*transA != 0)
+    return n.emitError() << "transA=" << *transA << " is not supported yet";
+  FailureOr<Value> a = g.getF32Input(n, 0);
+  if (failed(a))
+    return failure();
+  ArrayRef<int64_t> aShape = shapeOf(*a);
+  if (aShape.size() != 2)
+    return n.emitError() << "A has shape " << GraphImporter::shapeStr(aShape)
+                         << "; Gemm takes a 2-D A";
+  if (!g.isConstantInput(n, 1))
+    return reportNonConstantWeight(
+        n, 1, "Gemm with a non-constant B is not supported yet");
+
+  // The weight in [N, K] layout.
+  Value weight;
+  int64_t m = aShape[0], k = aShape[1], outFeatures;
+  {
+    FailureOr<F32Constant> bConst = g.getF32ConstantInput(n, 1);
+    if (failed(bConst))
+      return failure();
+    ArrayRef<int64_t> bShape = bConst->type.getShape();
+    if (bShape.size() != 2)
+      return n.emitError() << "B has shape " << GraphImporter::shapeStr(bShape)
+                           << "; Gemm takes a 2-D B";
+    int64_t bK = *transB ? bShape[1] : bShape[0];
+    outFeatures = *transB ? bShape[0] : bShape[1];
+    if (bK != k)
+      return n.emitError() << "inner dimensions do not match: A is "
+                           << GraphImporter::shapeStr(aShape) << ", B is "
+                           << GraphImporter::shapeStr(bShape)
+                           << " (transB=" << *transB << ")";
+    auto wType = RankedTensorType::get({outFeatures, k}, b.getF32Type());
+    if (*transB && *alpha == 1.0f) {
+      FailureOr<Value> given = g.getF32Input(n, 1);
+      if (failed(given))
+        return failure();
+      weight = *given;
+    } else if (*transB) {
+      float scale = *alpha;
+      weight = g.createF32Constant(n.loc, wType, n.node.input(1) + "_scaled",
+                                   [&](MutableArrayRef<float> dst) {
+                                     for (auto [d, s] :
+                                          llvm::zip(dst, bConst->values))
+                                       d = s * scale;
+                                   });
+    } else {
+      weight = g.createF32Constant(n.loc, wType, n.node.input(1) + "_T",
+                                   [&](MutableArrayRef<float> dst) {
+                                     transposeInto(bConst->values, k,
+                                                   outFeatures, *alpha, dst);
+                                   });
+    }
+  }
+
+  // The bias: beta·C as a [N] vector when C is constant and has N elements
+  // (or one); otherwise C is added after the linear layer.
+  auto resultType = RankedTensorType::get({m, outFeatures}, b.getF32Type());
+  Value bias, addend;
+  if (n.hasInput(2)) {
+    if (g.isConstantInput(n, 2)) {
+      FailureOr<F32Constant> c = g.getF32ConstantInput(n, 2);
+      if (failed(c))
+        return failure();
+      ArrayRef<int64_t> cShape = c->type.getShape();
+      auto vectorType = RankedTensorType::get({outFeatures}, b.getF32Type());
+      bool isVector = c->type.getNumElements() == outFeatures &&
+                      !cShape.empty() && cShape.back() == outFeatures;
+      float scale = *beta;
+      if (isVector && cShape.size() == 1 && scale == 1.0f) {
+        FailureOr<Value> given = g.getF32Input(n, 2);
+        if (failed(given))
+          return failure();
+        bias = *given;
+      } else if (isVector || c->type.getNumElements() == 1) {
+        bias = g.createF32Constant(n.loc, vectorType, n.node.input(2) + "_bias",
+                                   [&](MutableArrayRef<float> dst) {
+                                     for (int64_t i = 0; i < outFeatures; ++i)
+                                       dst[i] =
+                                           c->values[isVector ? i : 0] * scale;
+                                   });
+      } else {
+        FailureOr<SmallVector<int64_t>> shape =
+            g.broadcastShapes(n, resultType.getShape(), cShape);
+        if (failed(shape))
+          return failure();
+        if (ArrayRef<int64_t>(*shape) != resultType.getShape())
+          return n.emitError()
+                 << "C of shape " << GraphImporter::shapeStr(cShape)
+                 << " does not broadcast to the result shape "
+                 << GraphImporter::shapeStr(resultType.getShape());
+        if (scale == 1.0f) {
+          FailureOr<Value> given = g.getF32Input(n, 2);
+          if (failed(given))
+            return failure();
+          addend = *given;
+        } else {
+          addend = g.createF32Constant(
+              n.loc, c->type, n.node.input(2) + "_scaled",
+              [&](MutableArrayRef<float> dst) {
+                for (auto [d, v] : llvm::zip(dst, c->values))
+                  d = v * scale;
+              });
+        }
+      }
+    } else {
+      FailureOr<Value> c = g.getF32Input(n, 2);
+      if (failed(c))
+        return failure();
+      if (*beta != 1.0f)
+        return n.emitError() << "beta=" << *beta
+                             << " with a non-constant C is not supported yet";
+      FailureOr<SmallVector<int64_t>> shape =
+          g.broadcastShapes(n, resultType.getShape(), shapeOf(*c));
+      if (failed(shape))
+        return failure();
+      if (ArrayRef<int64_t>(*shape) != resultType.getShape())
+        return n.emitError()
+               << "C of shape " << GraphImporter::shapeStr(shapeOf(*c))
+               << " does not broadcast to the result shape "
+               << GraphImporter::shapeStr(resultType.getShape());
+      addend = *c;
+    }
+  }
+  Value result = LinearOp::create(b, n.loc, resultType, *a, weight, bias);
+  if (addend)
+    result = arith::AddFOp::create(
+        b, n.loc, result, g.broadcastTo(n.loc, addend, resultType.getShape()));
+  return g.setOutput(n, 0, result);
+}
+
+//===----------------------------------------------------------------------===//
+// Constants and plumbing
+//===----------------------------------------------------------------------===//
+
+static LogicalResult importConstant(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  if (failed(checkArity(n, 0, 0)))
+    return failure();
+  if (n.node.attribute_size() != 1)
+    return n.emitError() << "expects exactly one value attribute, has "
+                         << n.node.attribute_size();
+  onnx::AttributeProto &attr = *n.node.mutable_attribute(0);
+  StringRef name = attr.name();
+  if (name == "value") {
+    if (!attr.has_t())
+      return n.emitError() << "attribute 'value' must be a tensor";
+    return g.setPendingConstant(n, 0, attr.mutable_t());
+  }
+  if (name == "value_float") {
+    auto type = RankedTensorType::get({}, b.getF32Type());
+    return g.setOutput(n, 0, g.splatF32(n.loc, type, attr.f()));
+  }
+  if (name == "value_floats") {
+    SmallVector<float> values(attr.floats().begin(), attr.floats().end());
+    auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                      b.getF32Type());
+    return g.setOutput(
+        n, 0,
+        g.createF32Constant(n.loc, type, values,
+                            n.hasOutput(0) ? n.node.output(0) : n.name));
+  }
+  if (name == "value_int" || name == "value_ints") {
+    SmallVector<int64_t> values;
+    if (name == "value_int")
+      values.push_back(attr.i());
+    else
+      values.assign(attr.ints().begin(), attr.ints().end());
+    SmallVector<int64_t> shape;
+    if (name == "value_ints")
+      shape.push_back(values.size());
+    auto type = RankedTensorType::get(shape, b.getI64Type());
+    return g.setOutput(
+        n, 0,
+        arith::ConstantOp::create(
+            b, n.loc, type, DenseElementsAttr::get(type, ArrayRef(values))));
+  }
+  return n.emitError() << "attribute '" << name << "' is not supported";
+}
+
+static LogicalResult importIdentity(NodeContext &n) {
+  if (failed(checkArity(n, 1, 1)))
+    return failure();
+  FailureOr<Value> x = n.importer.getInput(n, 0);
+  if (failed(x))
+    return failure();
+  return n.importer.setOutput(n, 0, *x);
+}
+
+static LogicalResult importCast(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 1)))
+    return failure();
+  if (!g.findAttr(n, "to"))
+    return n.emitError() << "missing attribute 'to'";
+  FailureOr<int64_t> to = g.getIntAttr(n, "to", 0);
+  if (failed(to))
+    return failure();
+  FailureOr<Value> x = g.getInput(n, 0);
+  if (failed(x))
+    return failure();
+  Type element = cast<ShapedType>(x->getType()).getElementType();
+  bool same = (*to == onnx::TensorProto::FLOAT && element.isF32()) ||
+              (*to == onnx::TensorProto::INT64 && element.isInteger(64));
+  if (!same)
+    return n.emitError() << "Cast of " << element << " to "
+                         << (onnx::TensorProto_DataType_IsValid(*to)
+                                 ? onnx::TensorProto_DataType_Name(
+                                       static_cast<onnx::TensorProto_DataType>(
+                                           *to))
+                                 : std::to_string(*to))
+                         << " is not supported yet";
+  return g.setOutput(n, 0, *x);
+}
+
+//===----------------------------------------------------------------------===//
+// Dispatch
+//===----------------------------------------------------------------------===//
+
+static const OpHandler kHandlers[] = {
+    {"Add", 1, importBinary<arith::AddFOp>},
+    {"Cast", 1, importCast},
+    {"Constant", 1, importConstant},
+    {"Div", 1, importBinary<arith::DivFOp>},
+    {"Erf", 1, importUnary<math::ErfOp>},
+    {"Exp", 1, importUnary<math::ExpOp>},
+    {"Gelu", 20, importGelu},
+    {"Gemm", 1, importGemm},
+    {"Identity", 1, importIdentity},
+    {"LayerNormalization", 17, importLayerNormalization},
+    {"MatMul", 1, importMatMul},
+    {"Mul", 1, importBinary<arith::MulFOp>},
+    {"Neg", 1, importUnary<arith::NegFOp>},
+    {"Pow", 1, importBinary<math::PowFOp>},
+    {"Reciprocal", 1, importReciprocal},
+    {"ReduceMean", 1, importReduceMean13},
+    {"ReduceMean", 18, importReduceMean18},
+    {"Relu", 1, importRelu},
+    {"Sigmoid", 1, importSigmoid},
+    {"Sqrt", 1, importUnary<math::SqrtOp>},
+    {"Sub", 1, importBinary<arith::SubFOp>},
+    {"Tanh", 1, importUnary<math::TanhOp>},
+};
+
+LogicalResult onnx_import::importOp(NodeContext &n) {
+  StringRef domain = n.node.domain();
+  if (!domain.empty() && domain != "ai.onnx")
+    return n.emitError() << "unsupported op";
+  const OpHandler *best = nullptr;
+  int64_t firstVersion = 0;
+  for (const OpHandler &entry : kHandlers) {
+    if (n.node.op_type() != entry.opType)
+      continue;
+    if (!firstVersion || entry.sinceVersion < firstVersion)
+      firstVersion = entry.sinceVersion;
+    if (entry.sinceVersion <= n.opset &&
+        (!best || entry.sinceVersion > best->sinceVersion))
+      best = &entry;
+  }
+  if (!best) {
+    InFlightDiagnostic diag = n.emitError() << "unsupported op";
+    if (firstVersion)
+      diag << " (" << n.node.op_type() << " is supported from opset "
+           << firstVersion << " on)";
+    return diag;
+  }
+  return best->handler(n);
+}
