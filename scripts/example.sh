@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main example: a BERT-base encoder layer's FFN block (LayerNorm, FFN
 # 768 -> 3072 -> 768 with GELU, residual add; 128 tokens), compiled with
-# build/bin/ffn-compile, run, checked against onnxruntime on the same input
+# build/bin/ffn-compile from its ONNX export (model.onnx), run, checked against onnxruntime on the same input
 # (fails if max_rel_error > 1e-4) and timed against it with 2 threads each.
 #
 # Assumes the dependencies are installed (scripts/install-deps.sh) and the
@@ -17,4 +17,4 @@ if [ ! -x "$FFN_COMPILE" ]; then
   exit 2
 fi
 export PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}"
-exec "$PY" -m ffn_tools.example --ffn-compile "$FFN_COMPILE" "$@"
+exec "$PY" -m ffn_tools.example --ffn-compile "$FFN_COMPILE" --compile-from onnx "$@"
