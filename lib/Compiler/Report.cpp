@@ -49,6 +49,10 @@ static std::string ffnName(MlpOp op, size_t index) {
   return "ffn" + std::to_string(index);
 }
 
+/// The discardable attribute tying an `ffn.mlp` to its report entry across
+/// rewrites (which keep discardable attributes when they rebuild a block).
+static constexpr llvm::StringLiteral kReportIdAttr = "ffn.report_id";
+
 FFNReport FFNReport::collect(ModuleOp module) {
   FFNReport report;
   module.walk([&](MlpOp op) {
@@ -56,17 +60,24 @@ FFNReport FFNReport::collect(ModuleOp module) {
     entry.name = ffnName(op, report.ffns.size());
     entry.kind = stringifyMlpKind(op.getKind()).str();
     entry.before = entry.after = measureFFN(op);
+    op->setAttr(kReportIdAttr,
+                IntegerAttr::get(IntegerType::get(op.getContext(), 64),
+                                 report.ffns.size()));
     report.ffns.push_back(std::move(entry));
   });
   return report;
 }
 
 void FFNReport::updateAfter(ModuleOp module) {
-  size_t i = 0;
   module.walk([&](MlpOp op) {
-    if (i < ffns.size())
-      ffns[i].after = measureFFN(op);
-    ++i;
+    auto id = op->getAttrOfType<IntegerAttr>(kReportIdAttr);
+    if (!id || id.getInt() < 0 || id.getInt() >= (int64_t)ffns.size())
+      return;
+    FFNReportEntry &entry = ffns[id.getInt()];
+    entry.after = measureFFN(op);
+    entry.applied.clear();
+    for (StringRef name : getApplied(op))
+      entry.applied.push_back(name.str());
   });
 }
 

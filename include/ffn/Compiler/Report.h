@@ -45,9 +45,11 @@ struct FFNReport {
   std::vector<FFNReportEntry> ffns;
   std::optional<double> totalMaxRelError;
 
-  /// Records every ffn.mlp of `module` as it is now (before any rewrite).
+  /// Records every ffn.mlp of `module` as it is now (before any rewrite) and
+  /// tags each with its entry's index.
   static FFNReport collect(ModuleOp module);
-  /// Updates the "after" figures from the module after the FFN passes.
+  /// Updates the "after" figures and the applied rewrites from the module
+  /// after the FFN passes, following the tags.
   void updateAfter(ModuleOp module);
 
   void printTable(llvm::raw_ostream &os) const;

@@ -305,6 +305,27 @@ void MlpOp::getCanonicalizationPatterns(RewritePatternSet &results,
 }
 
 //===----------------------------------------------------------------------===//
+// Applied-rewrite records
+//===----------------------------------------------------------------------===//
+
+void mlir::ffn::recordApplied(MlpOp op, StringRef rewrite) {
+  SmallVector<Attribute> list;
+  if (auto old = op->getAttrOfType<ArrayAttr>(kAppliedAttrName))
+    list.append(old.begin(), old.end());
+  list.push_back(StringAttr::get(op.getContext(), rewrite));
+  op->setAttr(kAppliedAttrName, ArrayAttr::get(op.getContext(), list));
+}
+
+SmallVector<StringRef> mlir::ffn::getApplied(MlpOp op) {
+  SmallVector<StringRef> names;
+  if (auto list = op->getAttrOfType<ArrayAttr>(kAppliedAttrName))
+    for (Attribute a : list)
+      if (auto name = dyn_cast<StringAttr>(a))
+        names.push_back(name.getValue());
+  return names;
+}
+
+//===----------------------------------------------------------------------===//
 // Builders
 //===----------------------------------------------------------------------===//
 

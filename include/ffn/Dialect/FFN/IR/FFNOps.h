@@ -53,6 +53,16 @@ Value createActivation(OpBuilder &builder, Location loc, Activation act,
 MlpOp buildEncoderMlp(OpBuilder &builder, Location loc, Value x, Value w1,
                       Value b1, Value w2, Value b2, Activation act);
 
+/// Name of the discardable ArrayAttr of strings on `ffn.mlp` listing the
+/// rewrites applied to the block, in order; the FFN report prints it.
+constexpr llvm::StringLiteral kAppliedAttrName = "ffn.applied";
+
+/// Appends `rewrite` (e.g. "fold-norms") to the rewrites recorded on `op`.
+void recordApplied(MlpOp op, llvm::StringRef rewrite);
+
+/// The rewrites recorded on `op`, in the order they were applied.
+llvm::SmallVector<llvm::StringRef> getApplied(MlpOp op);
+
 /// Builds a gated-form `ffn.mlp`: `(act(x Wgᵀ) * (x Wuᵀ)) Wdᵀ`.
 MlpOp buildGatedMlp(OpBuilder &builder, Location loc, Value x, Value wGate,
                     Value wUp, Value wDown, Activation act);
