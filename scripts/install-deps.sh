@@ -7,7 +7,7 @@ set -euo pipefail
 APT_PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   libomp-22-dev ninja-build cmake libonnx-dev protobuf-compiler libprotobuf-dev
-  liblapacke-dev libopenblas-dev
+  liblapacke-dev libopenblas-dev libclang-rt-22-dev
 )
 PIP_PACKAGES=(numpy onnx onnxruntime)
 

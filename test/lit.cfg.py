@@ -36,7 +36,7 @@ config.substitutions.append(
     ("%ffn_runtime_include", os.path.join(config.ffn_src_root, "runtime", "include")))
 
 tool_dirs = [config.ffn_tools_dir, config.llvm_tools_dir]
-tools = ["ffn-opt", "ffn-compile", "FileCheck", "not", "count"]
+tools = ["ffn-opt", "ffn-compile", "ffn-import-fuzzer", "FileCheck", "not", "count"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs)
 
@@ -56,3 +56,5 @@ if _python_has("onnxruntime"):
     config.available_features.add("onnxruntime")
 if os.path.exists(os.path.join(config.ffn_tools_dir, "ffn-compile")):
     config.available_features.add("ffn-compile")
+if os.path.exists(os.path.join(config.ffn_tools_dir, "ffn-import-fuzzer")):
+    config.available_features.add("fuzzer")

@@ -201,6 +201,12 @@ static LogicalResult runFFNPasses(ModuleOp module, unsigned optLevel) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+  if (optLevel >= 2) {
+    // Exact rewrites. Folding first: it rewrites the weights of the linears
+    // that horizontal fusion then concatenates.
+    pm.addPass(createFoldNorms());
+    pm.addPass(createFuseHorizontal());
+  }
   return pm.run(module);
 }
 

@@ -17,6 +17,66 @@ defvar RemarkFailuresOption =
            "Emit a remark with the reason of every failed match">;
 
 //===----------------------------------------------------------------------===//
+// Exact rewrites
+//===----------------------------------------------------------------------===//
+
+def FoldNorms : Pass<"ffn-fold-norms"> {
+  let summary = "Fold norm affine parameters and LayerScale into FFN linears";
+  let description = [{
+    Moves constant per-channel affine maps next to an `ffn.mlp` into the
+    weights of its linears, removing elementwise passes over the activations.
+    Exact up to fp32 round-off.
+
+    - `ffn.layer_norm` / `ffn.rms_norm` with constant `scale` `g` (and
+      `bias` `b`) whose result is used only as the input of `ffn.mlp` ops:
+      the norm loses `scale` and `bias`, and every linear of those blocks
+      that reads the block's input gets `W' = W diag(g)` and
+      `c' = c + W b` (a bias is created when `b` is non-zero).
+    - `ffn.batch_norm` with constant statistics, used the same way, is
+      affine: `n = x s + t` with `s = scale / sqrt(variance + eps)` and
+      `t = bias - mean s` fold entirely and the op disappears.
+    - LayerScale: `arith.mulf(ffn.mlp(...), gamma)` with a constant
+      per-feature (or splat) `gamma` and a block ending in a linear folds
+      into that linear's rows: `W2' = diag(gamma) W2`, `b2' = gamma b2`.
+
+    Nothing folds when a parameter or weight is not an f32 constant, when
+    the normalised value (or the block's result, for LayerScale) has another
+    user, or when the block's input is used by anything but linears. The new
+    weights are resource constants passed as new operands of the block;
+    each changed block records `fold-norms` for the FFN report.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+  ];
+  let options = [RemarkFailuresOption];
+}
+
+def FuseHorizontal : Pass<"ffn-fuse-horizontal"> {
+  let summary = "Fuse linears that read the same input into one wider linear";
+  let description = [{
+    Linears in one block that read the same value with constant f32 weights
+    (the gate and up projections of a gated FFN; Q/K/V-style siblings at the
+    top level of a function) become one `ffn.linear` whose weight is their
+    weights concatenated along the output dimension, followed by one
+    `tensor.extract_slice` per original linear along the last dimension.
+    Biases are concatenated; a missing bias counts as zeros when another
+    linear of the group has one. One wider GEMM reads the input once.
+
+    A linear takes part only when its result has a single user (the slice
+    then stays a view its consumer reads in place) and its result type is
+    static. Inside an `ffn.mlp` the fused weight becomes a new operand of
+    the block and the block records `fuse-horizontal` for the FFN report.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+  let options = [RemarkFailuresOption];
+}
+
+//===----------------------------------------------------------------------===//
 // Raising
 //===----------------------------------------------------------------------===//
 

@@ -27,6 +27,14 @@ void populateRaiseNormPatterns(RewritePatternSet &patterns);
 /// `ffn.mlp` blocks.
 void populateRaiseMlpPatterns(RewritePatternSet &patterns);
 
+/// Constant norm scales and biases, inference batch norms and LayerScale
+/// factors next to `ffn.mlp` blocks fold into the blocks' linears.
+void populateFoldNormsPatterns(RewritePatternSet &patterns);
+
+/// Linears reading the same input with constant weights become one linear
+/// with concatenated weights followed by slices.
+void populateFuseHorizontalPatterns(RewritePatternSet &patterns);
+
 } // namespace ffn
 } // namespace mlir
 
