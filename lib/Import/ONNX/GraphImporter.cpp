@@ -6,8 +6,11 @@
 // (initializers and Constant nodes) are materialised lazily, on first use, so
 // that a weight that is only ever read in transformed form (a MatMul weight
 // is transposed) is never copied as it is; their protobuf storage is freed as
-// soon as they are materialised or have no uses left. External data is
-// memory-mapped from files confined to the model's folder.
+// soon as they are materialised or have no uses left. Integer tensors known
+// at import (integer initializers and Constants, and the shape computations
+// folded on them) are kept as values (KnownInts) and only become constants
+// where an op takes them as operands. External data is memory-mapped from
+// files confined to the model's folder.
 //
 //===----------------------------------------------------------------------===//
 
@@ -294,8 +297,7 @@ LogicalResult GraphImporter::importNode(onnx::NodeProto &node, size_t index) {
   LogicalResult result = importOp(n);
   if (succeeded(result)) {
     for (int i = 0, e = node.output_size(); i < e; ++i)
-      if (n.hasOutput(i) && !values.count(node.output(i)) &&
-          !pending.count(node.output(i)))
+      if (n.hasOutput(i) && !isDefined(node.output(i)))
         return n.emitError() << "output " << i << " ('" << node.output(i)
                              << "') is not supported";
   }
@@ -462,10 +464,19 @@ FailureOr<TensorData> GraphImporter::readTensor(const onnx::TensorProto &tensor,
     elementType = builder.getI64Type();
     elementBytes = 8;
     break;
+  case onnx::TensorProto::INT32:
+    elementType = builder.getI32Type();
+    elementBytes = 4;
+    break;
+  case onnx::TensorProto::BOOL:
+    elementType = builder.getI1Type();
+    elementBytes = 1;
+    break;
   default:
     return emitError(loc) << what << " has element type "
                           << dataTypeName(tensor.data_type())
-                          << "; only FLOAT and INT64 constants are supported";
+                          << "; only FLOAT, INT64, INT32 and BOOL constants "
+                             "are supported";
   }
   if (tensor.has_segment())
     return emitError(loc) << what << " is segmented, which is not supported";
@@ -507,9 +518,26 @@ FailureOr<TensorData> GraphImporter::readTensor(const onnx::TensorProto &tensor,
   if (elementType.isF32()) {
     given = tensor.float_data_size();
     start = reinterpret_cast<const char *>(tensor.float_data().data());
-  } else {
+  } else if (elementType.isInteger(64)) {
     given = tensor.int64_data_size();
     start = reinterpret_cast<const char *>(tensor.int64_data().data());
+  } else {
+    // INT32 and BOOL live in int32_data, one element per int32.
+    given = tensor.int32_data_size();
+    if (given != count)
+      return emitError(loc)
+             << what << " of shape " << shapeStr(shape) << " has " << given
+             << " values, expected " << count;
+    data.owned.resize(expectedBytes);
+    for (uint64_t i = 0; i < count; ++i) {
+      int32_t v = tensor.int32_data(i);
+      if (elementBytes == 1)
+        data.owned[i] = v != 0;
+      else
+        std::memcpy(&data.owned[i * 4], &v, 4);
+    }
+    data.bytes = ArrayRef<char>(data.owned.data(), data.owned.size());
+    return data;
   }
   if (given != count)
     return emitError(loc) << what << " of shape " << shapeStr(shape) << " has "
@@ -522,12 +550,9 @@ Value GraphImporter::materializeTensor(Location loc, TensorData data,
                                        StringRef name) {
   RankedTensorType type = data.type;
   if (!type.getElementType().isF32()) {
-    // int64 tensors are shapes and axes: small, and better as plain dense.
-    SmallVector<int64_t> ints(type.getNumElements());
-    if (!ints.empty())
-      std::memcpy(ints.data(), data.bytes.data(), data.bytes.size());
-    return arith::ConstantOp::create(
-        builder, loc, type, DenseElementsAttr::get(type, ArrayRef(ints)));
+    // Integer tensors are shapes, axes and masks: small, and better as
+    // plain dense.
+    return materializeInts(loc, toKnownInts(data));
   }
   if (type.getNumElements() <= 1) {
     SmallVector<float> floats(type.getNumElements());
@@ -561,10 +586,53 @@ void GraphImporter::releaseTensorStorage(onnx::TensorProto &tensor) {
   google::protobuf::RepeatedField<int64_t>().Swap(tensor.mutable_int64_data());
 }
 
+KnownInts GraphImporter::toKnownInts(const TensorData &data) {
+  KnownInts ints;
+  ints.type = data.type;
+  int64_t count = data.type.getNumElements();
+  ints.values.resize(count);
+  Type element = data.type.getElementType();
+  for (int64_t i = 0; i < count; ++i) {
+    if (element.isInteger(64)) {
+      std::memcpy(&ints.values[i], data.bytes.data() + i * 8, 8);
+    } else if (element.isInteger(32)) {
+      int32_t v;
+      std::memcpy(&v, data.bytes.data() + i * 4, 4);
+      ints.values[i] = v;
+    } else {
+      ints.values[i] = data.bytes[i] != 0;
+    }
+  }
+  return ints;
+}
+
+Value GraphImporter::materializeInts(Location loc, const KnownInts &ints) {
+  RankedTensorType type = ints.type;
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  SmallVector<APInt> elements;
+  elements.reserve(ints.values.size());
+  for (int64_t v : ints.values)
+    elements.push_back(APInt(width, static_cast<uint64_t>(v),
+                             /*isSigned=*/width > 1, /*implicitTrunc=*/true));
+  return arith::ConstantOp::create(builder, loc, type,
+                                   DenseElementsAttr::get(type, elements));
+}
+
 FailureOr<Value> GraphImporter::lookup(StringRef name) {
   auto it = values.find(name);
   if (it != values.end())
     return it->second;
+  auto known = knownInts.find(name);
+  if (known != knownInts.end()) {
+    // Materialised once, where it is first needed as an operand; placed at
+    // the start of the function so that it dominates every later use.
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&func.getBody().front());
+    Value value = materializeInts(
+        NameLoc::get(StringAttr::get(&context, name), fileLoc), known->second);
+    values[name] = value;
+    return value;
+  }
   auto constant = pending.find(name);
   if (constant == pending.end())
     return Value();
@@ -631,10 +699,96 @@ bool GraphImporter::isConstantInput(NodeContext &n, int i) {
   if (!n.hasInput(i))
     return false;
   const std::string &name = n.node.input(i);
-  if (pending.count(name))
+  if (pending.count(name) || knownInts.count(name))
     return true;
   Value value = values.lookup(name);
   return value && matchPattern(value, m_Constant());
+}
+
+bool GraphImporter::isKnownIntInput(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return false;
+  const std::string &name = n.node.input(i);
+  if (knownInts.count(name))
+    return true;
+  auto constant = pending.find(name);
+  if (constant != pending.end()) {
+    int32_t type = constant->second.tensor->data_type();
+    return type == onnx::TensorProto::INT64 ||
+           type == onnx::TensorProto::INT32 || type == onnx::TensorProto::BOOL;
+  }
+  Value value = values.lookup(name);
+  DenseIntElementsAttr attr;
+  return value && matchPattern(value, m_Constant(&attr));
+}
+
+FailureOr<KnownInts> GraphImporter::getKnownIntInput(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return n.emitError() << "missing input " << i;
+  const std::string &name = n.node.input(i);
+  auto known = knownInts.find(name);
+  if (known != knownInts.end())
+    return known->second;
+  auto constant = pending.find(name);
+  if (constant != pending.end()) {
+    FailureOr<TensorData> data =
+        readTensor(*constant->second.tensor, constant->second.loc,
+                   "constant '" + name + "'");
+    if (failed(data))
+      return failure();
+    if (data->type.getElementType().isF32())
+      return n.emitError() << "input '" << name << "' is a constant of type "
+                           << data->type << "; expected an integer tensor";
+    KnownInts ints = toKnownInts(*data);
+    // Later readers share the decoded values; the protobuf copy is freed.
+    releaseTensorStorage(*constant->second.tensor);
+    pending.erase(constant);
+    knownInts[name] = ints;
+    return ints;
+  }
+  FailureOr<Value> value = getInput(n, i);
+  if (failed(value))
+    return failure();
+  DenseIntElementsAttr attr;
+  if (!matchPattern(*value, m_Constant(&attr)))
+    return n.emitError() << "input '" << name
+                         << "' must be an integer tensor known at import (a "
+                            "constant, or computed from constants and static "
+                            "shapes); it is a "
+                         << value->getType() << " computed at run time";
+  KnownInts ints;
+  ints.type = cast<RankedTensorType>(attr.getType());
+  bool isBool = attr.getElementType().isInteger(1);
+  for (const APInt &v : attr.getValues<APInt>())
+    ints.values.push_back(isBool ? int64_t(v.getBoolValue())
+                                 : v.getSExtValue());
+  return ints;
+}
+
+FailureOr<RankedTensorType> GraphImporter::getInputType(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return n.emitError() << "missing input " << i;
+  const std::string &name = n.node.input(i);
+  auto known = knownInts.find(name);
+  if (known != knownInts.end())
+    return known->second.type;
+  auto constant = pending.find(name);
+  if (constant != pending.end()) {
+    FailureOr<TensorData> data =
+        readTensor(*constant->second.tensor, constant->second.loc,
+                   "constant '" + name + "'");
+    if (failed(data))
+      return failure();
+    return data->type;
+  }
+  FailureOr<Value> value = getInput(n, i);
+  if (failed(value))
+    return failure();
+  auto type = dyn_cast<RankedTensorType>(value->getType());
+  if (!type)
+    return n.emitError() << "input '" << name << "' has type "
+                         << value->getType() << "; expected a ranked tensor";
+  return type;
 }
 
 FailureOr<F32Constant> GraphImporter::getF32ConstantInput(NodeContext &n,
@@ -685,44 +839,40 @@ GraphImporter::getI64ConstantInput(NodeContext &n, int i) {
   if (!n.hasInput(i))
     return n.emitError() << "missing input " << i;
   const std::string &name = n.node.input(i);
-  SmallVector<int64_t> ints;
-  auto constant = pending.find(name);
-  if (constant != pending.end()) {
-    FailureOr<TensorData> data =
-        readTensor(*constant->second.tensor, constant->second.loc,
-                   "constant '" + name + "'");
-    if (failed(data))
-      return failure();
-    if (!data->type.getElementType().isInteger(64))
-      return n.emitError() << "input '" << name << "' is a constant of type "
-                           << data->type << "; expected int64";
-    ints.resize(data->type.getNumElements());
-    if (!ints.empty())
-      std::memcpy(ints.data(), data->bytes.data(), data->bytes.size());
-    return ints;
-  }
-  FailureOr<Value> value = getInput(n, i);
-  if (failed(value))
+  FailureOr<RankedTensorType> type = getInputType(n, i);
+  if (failed(type))
     return failure();
-  DenseIntElementsAttr attr;
-  if (!matchPattern(*value, m_Constant(&attr)) ||
-      !attr.getElementType().isInteger(64))
-    return n.emitError() << "input '" << name
-                         << "' must be a constant int64 tensor";
-  for (const APInt &v : attr.getValues<APInt>())
-    ints.push_back(v.getSExtValue());
-  return ints;
+  if (!type->getElementType().isInteger(64))
+    return n.emitError() << "input '" << name << "' has type " << *type
+                         << "; expected a constant int64 tensor";
+  FailureOr<KnownInts> ints = getKnownIntInput(n, i);
+  if (failed(ints))
+    return failure();
+  return std::move(ints->values);
 }
 
 LogicalResult GraphImporter::setOutput(NodeContext &n, int i, Value value) {
   if (!n.hasOutput(i))
     return success();
   const std::string &name = n.node.output(i);
-  if (values.count(name) || pending.count(name))
+  if (isDefined(name))
     return n.emitError() << "output '" << name
                          << "' is already defined (ONNX values are assigned "
                             "once)";
   values[name] = value;
+  return success();
+}
+
+LogicalResult GraphImporter::setKnownIntOutput(NodeContext &n, int i,
+                                               KnownInts ints) {
+  if (!n.hasOutput(i))
+    return success();
+  const std::string &name = n.node.output(i);
+  if (isDefined(name))
+    return n.emitError() << "output '" << name
+                         << "' is already defined (ONNX values are assigned "
+                            "once)";
+  knownInts[name] = std::move(ints);
   return success();
 }
 
@@ -731,7 +881,7 @@ LogicalResult GraphImporter::setPendingConstant(NodeContext &n, int i,
   if (!n.hasOutput(i))
     return success();
   const std::string &name = n.node.output(i);
-  if (values.count(name) || pending.count(name))
+  if (isDefined(name))
     return n.emitError() << "output '" << name
                          << "' is already defined (ONNX values are assigned "
                             "once)";

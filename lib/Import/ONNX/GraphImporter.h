@@ -66,6 +66,8 @@ struct TensorData {
   ArrayRef<char> bytes;
   /// The mapped external data file slice `bytes` points into, if any.
   std::unique_ptr<llvm::MemoryBuffer> mapping;
+  /// Storage of data converted from typed fields (INT32/BOOL in int32_data).
+  std::vector<char> owned;
 
   /// The data as floats when they are suitably aligned; else empty (callers
   /// copy from `bytes`).
@@ -79,6 +81,20 @@ struct F32Constant {
   std::vector<float> owned;
   /// Keeps a mapped external data slice alive while `values` views it.
   std::unique_ptr<llvm::MemoryBuffer> mapping;
+};
+
+/// An integer (or boolean) tensor whose values are known at import: shapes,
+/// axes and indices, and what shape-computation chains (Shape → Gather →
+/// Unsqueeze → Concat → Reshape) compute from them. Such values are folded at
+/// import and only become MLIR constants when an op needs them as operands.
+struct KnownInts {
+  /// Shape and element type (i64, i32 or i1).
+  RankedTensorType type;
+  /// The elements in row-major order, widened to int64 (i1: 0 or 1).
+  SmallVector<int64_t> values;
+
+  ArrayRef<int64_t> shape() const { return type.getShape(); }
+  int64_t rank() const { return type.getRank(); }
 };
 
 /// Imports one ONNX graph into a func.func @main.
@@ -117,8 +133,31 @@ public:
   /// is not an integer constant.
   FailureOr<SmallVector<int64_t>> getI64ConstantInput(NodeContext &n, int i);
 
+  /// Whether input `i` is an integer or boolean tensor whose values are
+  /// known at import (an integer initializer or Constant, or the folded
+  /// result of a shape computation).
+  bool isKnownIntInput(NodeContext &n, int i);
+  /// The known values of integer input `i`; fails with a diagnostic when the
+  /// input is not an integer tensor known at import.
+  FailureOr<KnownInts> getKnownIntInput(NodeContext &n, int i);
+  /// The contents of a tensor-valued attribute of the node (ConstantOfShape's
+  /// `value`), named `what` in diagnostics.
+  FailureOr<TensorData> readAttrTensor(NodeContext &n,
+                                       const onnx::TensorProto &tensor,
+                                       StringRef what) {
+    return readTensor(tensor, n.loc, what);
+  }
+  /// Builds the arith.constant for known integer values.
+  Value materializeInts(Location loc, const KnownInts &ints);
+  /// The integer contents of `data` (i64, i32 or i1 elements).
+  static KnownInts toKnownInts(const TensorData &data);
+  /// The type of input `i` (without materialising a pending constant).
+  FailureOr<RankedTensorType> getInputType(NodeContext &n, int i);
+
   /// Defines output `i` of the node.
   LogicalResult setOutput(NodeContext &n, int i, Value value);
+  /// Defines output `i` as integer values known at import.
+  LogicalResult setKnownIntOutput(NodeContext &n, int i, KnownInts ints);
   /// Defines output `i` as a constant to be materialised on first use.
   LogicalResult setPendingConstant(NodeContext &n, int i,
                                    onnx::TensorProto *tensor);
@@ -185,6 +224,11 @@ private:
   FailureOr<std::unique_ptr<llvm::MemoryBuffer>>
   readExternalData(const onnx::TensorProto &tensor, Location loc,
                    uint64_t expectedBytes);
+  /// Whether `name` is already defined (a value, a pending constant or known
+  /// integers).
+  bool isDefined(StringRef name) const {
+    return values.count(name) || pending.count(name) || knownInts.count(name);
+  }
   /// Builds the arith.constant for `data`.
   Value materializeTensor(Location loc, TensorData data, StringRef name);
   /// The value of `name`, materialising a pending constant; null if `name`
@@ -210,6 +254,7 @@ private:
   llvm::StringMap<PendingConstant> pending;
   llvm::StringMap<unsigned> remainingUses;
   llvm::StringMap<Value> derived;
+  llvm::StringMap<KnownInts> knownInts;
   func::FuncOp func;
 };
 
@@ -222,6 +267,43 @@ SmallVector<ReassociationIndices> unitDimReassociation(int64_t rank,
 
 /// Imports `n` by its op type and opset; reports unsupported ops.
 LogicalResult importOp(NodeContext &n);
+
+//===----------------------------------------------------------------------===//
+// Op handlers defined outside Ops.cpp
+//===----------------------------------------------------------------------===//
+
+/// Checks that the node has between `min` and `max` inputs.
+LogicalResult checkArity(NodeContext &n, int min, int max);
+
+// TensorOps.cpp: data movement and shape computations, folded on known
+// integers and built as tensor/linalg ops on f32 tensors.
+LogicalResult importShape(NodeContext &n);
+LogicalResult importReshape(NodeContext &n);
+LogicalResult importTranspose(NodeContext &n);
+LogicalResult importConcat(NodeContext &n);
+LogicalResult importSlice(NodeContext &n);
+LogicalResult importSplit13(NodeContext &n);
+LogicalResult importSplit18(NodeContext &n);
+LogicalResult importSqueeze(NodeContext &n);
+LogicalResult importUnsqueeze(NodeContext &n);
+LogicalResult importGather(NodeContext &n);
+LogicalResult importConstantOfShape(NodeContext &n);
+LogicalResult importExpand(NodeContext &n);
+LogicalResult importWhere(NodeContext &n);
+LogicalResult importEqual(NodeContext &n);
+LogicalResult importCast(NodeContext &n);
+LogicalResult importRange(NodeContext &n);
+/// Add/Sub/Mul/Div on known integers (an f32 handler is used otherwise);
+/// `op` is '+', '-', '*' or '/'.
+LogicalResult foldIntBinary(NodeContext &n, char op);
+/// Whether all of the node's given inputs are known integers.
+bool allInputsKnownInts(NodeContext &n);
+
+// Attention.cpp: products of activations and Softmax.
+LogicalResult importSoftmax(NodeContext &n);
+/// MatMul whose operands are not (activation, constant 2-D weight):
+/// linalg.matmul / linalg.batch_matmul with numpy batch broadcasting.
+LogicalResult importGeneralMatMul(NodeContext &n);
 
 } // namespace onnx_import
 } // namespace ffn

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::ffn;
@@ -37,8 +38,7 @@ struct OpHandler {
 };
 } // namespace
 
-/// Checks that the node has between `min` and `max` inputs.
-static LogicalResult checkArity(NodeContext &n, int min, int max) {
+LogicalResult onnx_import::checkArity(NodeContext &n, int min, int max) {
   if (n.numInputs() < min || n.numInputs() > max) {
     InFlightDiagnostic diag = n.emitError();
     diag << "expects ";
@@ -61,11 +61,22 @@ static ArrayRef<int64_t> shapeOf(Value value) {
 //===----------------------------------------------------------------------===//
 
 /// Add, Sub, Mul, Div, Pow: numpy broadcasting, then the arith/math op on
-/// equal shapes.
+/// equal shapes. Add/Sub/Mul/Div of integers known at import (shape
+/// arithmetic) are folded.
 template <typename OpTy> static LogicalResult importBinary(NodeContext &n) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 2, 2)))
     return failure();
+  if (allInputsKnownInts(n)) {
+    if constexpr (std::is_same_v<OpTy, arith::AddFOp>)
+      return foldIntBinary(n, '+');
+    if constexpr (std::is_same_v<OpTy, arith::SubFOp>)
+      return foldIntBinary(n, '-');
+    if constexpr (std::is_same_v<OpTy, arith::MulFOp>)
+      return foldIntBinary(n, '*');
+    if constexpr (std::is_same_v<OpTy, arith::DivFOp>)
+      return foldIntBinary(n, '/');
+  }
   FailureOr<Value> lhs = g.getF32Input(n, 0);
   if (failed(lhs))
     return failure();
@@ -385,21 +396,23 @@ static LogicalResult reportNonConstantWeight(NodeContext &n, int i,
   return n.emitError() << message;
 }
 
-/// MatMul(x[..., K], W[K, N]) with a constant W: ffn.linear with Wᵀ.
+/// MatMul(x[..., K], W[K, N]) with a constant 2-D W and a non-constant x:
+/// ffn.linear with Wᵀ. Every other MatMul (two activations, a constant left
+/// operand, a constant of rank other than 2) is a general matrix product.
 static LogicalResult importMatMul(NodeContext &n) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 2, 2)))
     return failure();
+  if (!g.isConstantInput(n, 1) || g.isConstantInput(n, 0))
+    return importGeneralMatMul(n);
+  FailureOr<RankedTensorType> wType = g.getInputType(n, 1);
+  if (failed(wType))
+    return failure();
+  if (wType->getRank() != 2)
+    return importGeneralMatMul(n);
   FailureOr<Value> x = g.getF32Input(n, 0);
   if (failed(x))
     return failure();
-  if (!g.isConstantInput(n, 1))
-    return reportNonConstantWeight(
-        n, 1,
-        g.isConstantInput(n, 0)
-            ? "MatMul with a constant left operand and a non-constant right "
-              "operand is not supported yet"
-            : "MatMul of two non-constant operands is not supported yet");
   FailureOr<F32Constant> w = g.getF32ConstantInput(n, 1);
   if (failed(w))
     return failure();
@@ -621,11 +634,10 @@ static LogicalResult importConstant(NodeContext &n) {
     SmallVector<int64_t> shape;
     if (name == "value_ints")
       shape.push_back(values.size());
-    auto type = RankedTensorType::get(shape, b.getI64Type());
-    return g.setOutput(
-        n, 0,
-        arith::ConstantOp::create(
-            b, n.loc, type, DenseElementsAttr::get(type, ArrayRef(values))));
+    KnownInts ints;
+    ints.type = RankedTensorType::get(shape, b.getI64Type());
+    ints.values = std::move(values);
+    return g.setKnownIntOutput(n, 0, std::move(ints));
   }
   return n.emitError() << "attribute '" << name << "' is not supported";
 }
@@ -639,32 +651,6 @@ static LogicalResult importIdentity(NodeContext &n) {
   return n.importer.setOutput(n, 0, *x);
 }
 
-static LogicalResult importCast(NodeContext &n) {
-  GraphImporter &g = n.importer;
-  if (failed(checkArity(n, 1, 1)))
-    return failure();
-  if (!g.findAttr(n, "to"))
-    return n.emitError() << "missing attribute 'to'";
-  FailureOr<int64_t> to = g.getIntAttr(n, "to", 0);
-  if (failed(to))
-    return failure();
-  FailureOr<Value> x = g.getInput(n, 0);
-  if (failed(x))
-    return failure();
-  Type element = cast<ShapedType>(x->getType()).getElementType();
-  bool same = (*to == onnx::TensorProto::FLOAT && element.isF32()) ||
-              (*to == onnx::TensorProto::INT64 && element.isInteger(64));
-  if (!same)
-    return n.emitError() << "Cast of " << element << " to "
-                         << (onnx::TensorProto_DataType_IsValid(*to)
-                                 ? onnx::TensorProto_DataType_Name(
-                                       static_cast<onnx::TensorProto_DataType>(
-                                           *to))
-                                 : std::to_string(*to))
-                         << " is not supported yet";
-  return g.setOutput(n, 0, *x);
-}
-
 //===----------------------------------------------------------------------===//
 // Dispatch
 //===----------------------------------------------------------------------===//
@@ -672,10 +658,15 @@ static LogicalResult importCast(NodeContext &n) {
 static const OpHandler kHandlers[] = {
     {"Add", 1, importBinary<arith::AddFOp>},
     {"Cast", 1, importCast},
+    {"Concat", 1, importConcat},
     {"Constant", 1, importConstant},
+    {"ConstantOfShape", 9, importConstantOfShape},
     {"Div", 1, importBinary<arith::DivFOp>},
+    {"Equal", 1, importEqual},
     {"Erf", 1, importUnary<math::ErfOp>},
     {"Exp", 1, importUnary<math::ExpOp>},
+    {"Expand", 8, importExpand},
+    {"Gather", 1, importGather},
     {"Gelu", 20, importGelu},
     {"Gemm", 1, importGemm},
     {"Identity", 1, importIdentity},
@@ -684,14 +675,25 @@ static const OpHandler kHandlers[] = {
     {"Mul", 1, importBinary<arith::MulFOp>},
     {"Neg", 1, importUnary<arith::NegFOp>},
     {"Pow", 1, importBinary<math::PowFOp>},
+    {"Range", 11, importRange},
     {"Reciprocal", 1, importReciprocal},
     {"ReduceMean", 1, importReduceMean13},
     {"ReduceMean", 18, importReduceMean18},
     {"Relu", 1, importRelu},
+    {"Reshape", 5, importReshape},
+    {"Shape", 1, importShape},
     {"Sigmoid", 1, importSigmoid},
+    {"Slice", 10, importSlice},
+    {"Softmax", 13, importSoftmax},
+    {"Split", 13, importSplit13},
+    {"Split", 18, importSplit18},
     {"Sqrt", 1, importUnary<math::SqrtOp>},
+    {"Squeeze", 13, importSqueeze},
     {"Sub", 1, importBinary<arith::SubFOp>},
     {"Tanh", 1, importUnary<math::TanhOp>},
+    {"Transpose", 1, importTranspose},
+    {"Unsqueeze", 13, importUnsqueeze},
+    {"Where", 9, importWhere},
 };
 
 LogicalResult onnx_import::importOp(NodeContext &n) {

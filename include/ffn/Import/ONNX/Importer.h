@@ -17,10 +17,21 @@
 //  - Operation locations are `NameLoc`s with the ONNX node name (the first
 //    output name for unnamed nodes) around the model file's location.
 //  - f32 weights are `arith.constant dense_resource<...>` (resource blobs);
-//    single-element f32 constants and int64 tensors are plain `dense`.
+//    single-element f32 constants and integer tensors are plain `dense`.
 //  - Elementwise ops take operands of the result shape: numpy broadcasting
 //    becomes `tensor.collapse_shape` (of unit dimensions) + `linalg.broadcast`,
 //    or a splat `arith.constant` of the result shape for splat constants.
+//  - MatMul(activation, constant 2-D weight) is `ffn.linear`; every other
+//    MatMul (attention's QKᵀ and PV) is `linalg.matmul`, or
+//    `linalg.batch_matmul` over the broadcast batch dimensions collapsed into
+//    one. Softmax is linalg.reduce/linalg.broadcast and elementwise ops.
+//  - Shapes are static. Integer tensors whose values are known at import
+//    (shape-computation chains: Shape → Gather → Unsqueeze → Concat, integer
+//    arithmetic, Cast, Equal, Where, Range, ConstantOfShape ...) are folded
+//    and leave no ops; only run-time data becomes ops (Reshape/Squeeze/
+//    Unsqueeze as collapse_shape/expand_shape, Transpose as linalg.transpose,
+//    Slice/Split/Gather as extract_slice or a linalg.generic, Concat as
+//    insert_slice). A Where condition known at import is an i8 constant.
 //
 //===----------------------------------------------------------------------===//
 
