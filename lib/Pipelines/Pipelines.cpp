@@ -21,7 +21,7 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
   llvm::raw_string_ostream os(text);
   // ffn → linalg, and elementwise chains fused into single generics.
   os << "func.func(convert-ffn-to-linalg,convert-elementwise-to-linalg),"
-        "linalg-fuse-elementwise-ops,canonicalize,cse,";
+        "ffn-cpu-fuse-elementwise,canonicalize,cse,";
   if (options.vectorize)
     os << llvm::formatv("func.func(ffn-cpu-tile-and-vectorize{{vector-width={0}}),"
                         "canonicalize,cse,",
@@ -38,7 +38,7 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
   if (options.parallel)
     os << "convert-scf-to-openmp,";
   // Vector and scalar code down to LLVM.
-  os << "ffn-cpu-lower-vector,convert-vector-to-scf,lower-affine,"
+  os << "ffn-cpu-lower-vector,convert-vector-to-scf{full-unroll},lower-affine,"
         "canonicalize,cse,fold-memref-alias-ops,expand-strided-metadata,"
         "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
         "convert-math-to-llvm,convert-math-to-libm,finalize-memref-to-llvm,"

@@ -9,6 +9,24 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CPUFuseElementwise : Pass<"ffn-cpu-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg ops and sink reshapes below them";
+  let description = [{
+    Fuses chains of elementwise `linalg.generic` ops (bias, activation,
+    residual) into single ops, and moves the `tensor.expand_shape` that
+    follows a GEMM on collapsed token dimensions below its elementwise
+    consumers by collapsing those consumers to the GEMM's rank. Unlike
+    upstream `linalg-fuse-elementwise-ops`, reshapes are never propagated
+    into GEMMs by expansion: that would turn `linalg.matmul` into a
+    higher-rank generic the GEMM code generation does not recognise, and
+    a [B, T, D] model would lose its fast path.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def CPUExpandStridedCopies : Pass<"ffn-cpu-expand-strided-copies"> {
   let summary = "Turn memref.copy of non-contiguous buffers into linalg.copy";
   let description = [{
