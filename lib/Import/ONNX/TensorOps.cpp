@@ -459,6 +459,38 @@ getAxesInput(NodeContext &n, int i) {
   return std::optional<SmallVector<int64_t>>(std::move(*axes));
 }
 
+/// Sets the output of a Squeeze or Unsqueeze of input 0 (`type`) to
+/// `shape`, which removes or inserts the unit dimensions marked false in
+/// `kept` (indexed over the higher-rank side). Known integer inputs are
+/// reshaped at import; tensors get a collapse or expand of those dims.
+static LogicalResult setUnitDimReshape(NodeContext &n, RankedTensorType type,
+                                       ArrayRef<int64_t> shape,
+                                       ArrayRef<bool> kept) {
+  GraphImporter &g = n.importer;
+  if (g.isKnownIntInput(n, 0)) {
+    FailureOr<KnownInts> ints = g.getKnownIntInput(n, 0);
+    if (failed(ints))
+      return failure();
+    return g.setKnownIntOutput(n, 0, reshapeInts(std::move(*ints), shape));
+  }
+  FailureOr<Value> x = getTensorInput(n, 0);
+  if (failed(x))
+    return failure();
+  int64_t inRank = type.getRank(), outRank = shape.size();
+  if (inRank == outRank)
+    return g.setOutput(n, 0, *x);
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  auto reassoc = unitDimReassociation(std::max(inRank, outRank), kept);
+  OpBuilder &b = g.getBuilder();
+  Value result =
+      outRank < inRank
+          ? Value(tensor::CollapseShapeOp::create(b, n.loc, resultType, *x,
+                                                  reassoc))
+          : Value(tensor::ExpandShapeOp::create(b, n.loc, resultType, *x,
+                                                reassoc));
+  return g.setOutput(n, 0, result);
+}
+
 LogicalResult onnx_import::importSqueeze(NodeContext &n) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 1, 2)))
@@ -490,22 +522,7 @@ LogicalResult onnx_import::importSqueeze(NodeContext &n) {
   for (int64_t d = 0; d < rank; ++d)
     if (kept[d])
       shape.push_back(type->getDimSize(d));
-  if (g.isKnownIntInput(n, 0)) {
-    FailureOr<KnownInts> ints = g.getKnownIntInput(n, 0);
-    if (failed(ints))
-      return failure();
-    return g.setKnownIntOutput(n, 0, reshapeInts(std::move(*ints), shape));
-  }
-  FailureOr<Value> x = getTensorInput(n, 0);
-  if (failed(x))
-    return failure();
-  if (static_cast<int64_t>(shape.size()) == rank)
-    return g.setOutput(n, 0, *x);
-  auto resultType = RankedTensorType::get(shape, type->getElementType());
-  return g.setOutput(
-      n, 0,
-      tensor::CollapseShapeOp::create(g.getBuilder(), n.loc, resultType, *x,
-                                      unitDimReassociation(rank, kept)));
+  return setUnitDimReshape(n, *type, shape, kept);
 }
 
 LogicalResult onnx_import::importUnsqueeze(NodeContext &n) {
@@ -530,22 +547,7 @@ LogicalResult onnx_import::importUnsqueeze(NodeContext &n) {
   SmallVector<int64_t> shape;
   for (int64_t d = 0, src = 0; d < rank; ++d)
     shape.push_back(kept[d] ? type->getDimSize(src++) : 1);
-  if (g.isKnownIntInput(n, 0)) {
-    FailureOr<KnownInts> ints = g.getKnownIntInput(n, 0);
-    if (failed(ints))
-      return failure();
-    return g.setKnownIntOutput(n, 0, reshapeInts(std::move(*ints), shape));
-  }
-  FailureOr<Value> x = getTensorInput(n, 0);
-  if (failed(x))
-    return failure();
-  if (rank == type->getRank())
-    return g.setOutput(n, 0, *x);
-  auto resultType = RankedTensorType::get(shape, type->getElementType());
-  return g.setOutput(
-      n, 0,
-      tensor::ExpandShapeOp::create(g.getBuilder(), n.loc, resultType, *x,
-                                    unitDimReassociation(rank, kept)));
+  return setUnitDimReshape(n, *type, shape, kept);
 }
 
 //===----------------------------------------------------------------------===//
