@@ -43,21 +43,10 @@ struct FoldBiasAddIntoLinear : public OpRewritePattern<arith::AddFOp> {
     for (unsigned i = 0; i < 2; ++i) {
       Value side = op->getOperand(i);
       Value other = op->getOperand(1 - i);
-      auto linear = side.getDefiningOp<LinearOp>();
+      auto linear =
+          matchBiaslessAddend<LinearOp>(side, op.getType(), "linear", reason);
       if (!linear)
         continue;
-      if (linear.getBias()) {
-        reason = "the linear already has a bias";
-        continue;
-      }
-      if (!side.hasOneUse()) {
-        reason = "the linear's result has other users";
-        continue;
-      }
-      if (side.getType() != op.getType()) {
-        reason = "the addition's type differs from the linear's";
-        continue;
-      }
       std::optional<FeatureVector> bias = matchFeatureVector(other);
       if (!bias) {
         reason = "the addend is not a per-feature vector broadcast over the "

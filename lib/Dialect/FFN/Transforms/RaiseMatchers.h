@@ -111,6 +111,32 @@ struct FeatureVector {
 /// unit reshapes), or a value whose leading dimensions are all 1.
 std::optional<FeatureVector> matchFeatureVector(Value value);
 
+/// The `OpTy` (an op with an optional bias, e.g. ffn.linear or
+/// ffn.layer_norm) that defines `addend` when a bias added to it could be
+/// folded in: it has no bias yet, `addend` has no other user, and the sum
+/// has the same type. Otherwise null, with `reason` saying why; `what` names
+/// the op in the reason.
+template <typename OpTy>
+OpTy matchBiaslessAddend(Value addend, Type sumType, llvm::StringRef what,
+                         std::string &reason) {
+  auto op = addend.getDefiningOp<OpTy>();
+  if (!op)
+    return nullptr;
+  if (op.getBias()) {
+    reason = ("the " + what + " already has a bias").str();
+    return nullptr;
+  }
+  if (!addend.hasOneUse()) {
+    reason = ("the " + what + "'s result has other users").str();
+    return nullptr;
+  }
+  if (addend.getType() != sumType) {
+    reason = ("the sum's type differs from the " + what + "'s").str();
+    return nullptr;
+  }
+  return op;
+}
+
 /// Creates (or returns) the 1-D tensor of `features` elements of type
 /// `elementType` that `vector` stands for. Returns null when a splat vector
 /// needs a dynamic size.

@@ -255,21 +255,10 @@ struct FoldBiasIntoLayerNorm : public OpRewritePattern<arith::AddFOp> {
     std::string reason = "neither operand is an ffn.layer_norm";
     for (unsigned i = 0; i < 2; ++i) {
       Value normed = op->getOperand(i);
-      auto layer = normed.getDefiningOp<LayerNormOp>();
+      auto layer = matchBiaslessAddend<LayerNormOp>(normed, op.getType(),
+                                                    "layer_norm", reason);
       if (!layer)
         continue;
-      if (layer.getBias()) {
-        reason = "the layer_norm already has a bias";
-        continue;
-      }
-      if (!normed.hasOneUse()) {
-        reason = "the norm's result has other users";
-        continue;
-      }
-      if (normed.getType() != op.getType()) {
-        reason = "the sum's type differs from the norm's";
-        continue;
-      }
       std::optional<FeatureVector> bias =
           matchFeatureVector(op->getOperand(1 - i));
       if (!bias || !bias->isConstant()) {
