@@ -50,12 +50,17 @@ struct RegisterTile {
   int64_t nr;
 };
 
+struct FFNChain;
+struct FusedFFNTiles;
+
 struct CPUTileAndVectorizePass
     : public ffn::impl::CPUTileAndVectorizeBase<CPUTileAndVectorizePass> {
   using Base::Base;
   void runOnOperation() override;
 
 private:
+  std::optional<FusedFFNTiles> planFFNFusion(linalg::LinalgOp down) const;
+
   RegisterTile registerTile() const {
     // AVX-512: 8x32 keeps 16 of 32 zmm registers as accumulators.
     // AVX2: 6x16 keeps 12 of 16 ymm registers as accumulators, enough to
@@ -151,16 +156,17 @@ static int64_t threadTileSize(int64_t size, int64_t limit, int64_t step,
   return size;
 }
 
-/// Tiles `root` into scf.forall thread tiles of `sizes`, fusing the
-/// producers in `fusable` into the tiles.
-static LogicalResult
-tileForThreads(RewriterBase &rewriter, TilingInterface root,
-               ArrayRef<int64_t> sizes,
-               const llvm::SmallPtrSetImpl<Operation *> &fusable) {
+/// Tiles `root` with loops of `loopType` and tile `sizes`, fusing the
+/// producers in `fusable` into the tiles. Returns the tiled and fused ops.
+static FailureOr<llvm::SetVector<Operation *>>
+tileAndFuse(RewriterBase &rewriter, TilingInterface root,
+            ArrayRef<int64_t> sizes,
+            const llvm::SmallPtrSetImpl<Operation *> &fusable,
+            scf::SCFTilingOptions::LoopType loopType) {
   MLIRContext *ctx = root->getContext();
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
-  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  tiling.setLoopType(loopType);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
   options.setFusionControlFn(
@@ -180,9 +186,142 @@ tileForThreads(RewriterBase &rewriter, TilingInterface root,
       rewriter.replaceAllUsesWith(res, replacement);
   if (root->use_empty())
     rewriter.eraseOp(root);
-  return success();
+  return result->tiledAndFusedOps;
 }
 
+/// Tiles `root` into scf.forall thread tiles of `sizes`, fusing the
+/// producers in `fusable` into the tiles.
+static FailureOr<llvm::SetVector<Operation *>>
+tileForThreads(RewriterBase &rewriter, TilingInterface root,
+               ArrayRef<int64_t> sizes,
+               const llvm::SmallPtrSetImpl<Operation *> &fusable) {
+  return tileAndFuse(rewriter, root, sizes, fusable,
+                     scf::SCFTilingOptions::LoopType::ForallOp);
+}
+
+/// The op initialising the accumulator of `gemm` (a zero fill or a
+/// broadcast bias) when nothing else uses it, or null.
+static Operation *accumulatorInit(linalg::LinalgOp gemm) {
+  for (OpOperand &init : gemm.getDpsInitsMutable())
+    if (Operation *def = init.get().getDefiningOp())
+      if (isa<linalg::FillOp, linalg::BroadcastOp>(def) && def->hasOneUse())
+        return def;
+  return nullptr;
+}
+
+namespace {
+/// An FFN in linalg form, `down(act(up(x)))`: the down projection GEMM, the
+/// elementwise op between the projections (activation, bias, gating
+/// product) and the up projection GEMMs it reads, with their accumulator
+/// initialisations. Whole-FFN fusion tiles them together.
+struct FFNChain {
+  linalg::LinalgOp down;
+  linalg::GenericOp act;
+  SmallVector<Operation *> producers;
+};
+} // namespace
+
+/// Matches the FFN whose down projection is `down`: its left operand is an
+/// elementwise op used only there, which reads one or more GEMMs (the up and
+/// gate projections) used only by it.
+static std::optional<FFNChain> matchFFNChain(linalg::LinalgOp down) {
+  if (!isa_and_nonnull<linalg::MatmulOp>(down.getOperation()))
+    return std::nullopt;
+  auto act =
+      down.getDpsInputOperand(0)->get().getDefiningOp<linalg::GenericOp>();
+  if (!act || !act->hasOneUse() || !linalg::isElementwise(act) ||
+      act.getNumLoops() != 2 || act.getNumDpsInits() != 1)
+    return std::nullopt;
+  FFNChain chain{down, act, {}};
+  llvm::SmallPtrSet<Operation *, 2> ups;
+  for (OpOperand *operand : act.getDpsInputOperands()) {
+    auto up = operand->get().getDefiningOp<linalg::MatmulOp>();
+    if (!up || !up->hasOneUse() ||
+        !act.getMatchingIndexingMap(operand).isIdentity())
+      continue;
+    chain.producers.push_back(up);
+    ups.insert(up);
+  }
+  if (chain.producers.empty())
+    return std::nullopt;
+  // The accumulator initialisations, also when the gate and up projections
+  // share one (CSE merges their zero fills).
+  llvm::SetVector<Operation *> inits;
+  for (Operation *up : ups) {
+    Operation *init =
+        cast<linalg::LinalgOp>(up).getDpsInitOperand(0)->get().getDefiningOp();
+    if (isa_and_nonnull<linalg::FillOp, linalg::BroadcastOp>(init) &&
+        llvm::all_of(init->getUsers(),
+                     [&](Operation *user) { return ups.contains(user); }))
+      inits.insert(init);
+  }
+  chain.producers.append(inits.begin(), inits.end());
+  return chain;
+}
+
+namespace {
+/// How whole-FFN fusion tiles one FFN: thread tiles of `rowTile` tokens, in
+/// which the hidden dimension is walked in blocks of `hiddenTile` neurons.
+struct FusedFFNTiles {
+  FFNChain chain;
+  int64_t rowTile;
+  int64_t hiddenTile;
+};
+} // namespace
+
+/// Rows of a thread tile of a fused FFN with `rows` tokens: a divisor of
+/// `rows` of at most `limit` giving an even number (at least two) of tiles,
+/// preferring multiples of the register tile `mr`; none when there is no
+/// such divisor (too few rows to split).
+static std::optional<int64_t> fusedRowTile(int64_t rows, int64_t limit,
+                                           int64_t mr) {
+  if (ShapedType::isDynamic(rows))
+    return std::nullopt;
+  for (int phase = 0; phase < 2; ++phase)
+    for (int64_t t = std::min(limit, rows / 2); t >= mr; --t) {
+      if (rows % t != 0 || (rows / t) % 2 != 0)
+        continue;
+      if (phase == 1 || t % mr == 0)
+        return t;
+    }
+  return std::nullopt;
+}
+
+/// Whole-FFN fusion: tiles `root` (the down projection or its elementwise
+/// consumer) into thread tiles of whole token rows with every op of the FFN
+/// fused in, then tiles the down projection's reduction over the hidden
+/// dimension with the activation and the up projections fused into that
+/// loop. Each step of the loop computes `act(x_tile · W1[:, block])` for one
+/// block of neurons and accumulates its product with `W2[block, :]`, so the
+/// `[T, H]` intermediate exists only as one `[rows, block]` tile per thread.
+static LogicalResult tileFFNFused(RewriterBase &rewriter, linalg::LinalgOp root,
+                                  const FusedFFNTiles &plan,
+                                  const llvm::SmallPtrSetImpl<Operation *> &fusable) {
+  SmallVector<int64_t> sizes(root.getNumLoops(), 0);
+  sizes[0] = plan.rowTile;
+  FailureOr<llvm::SetVector<Operation *>> tiled =
+      tileForThreads(rewriter, cast<TilingInterface>(*root), sizes, fusable);
+  if (failed(tiled))
+    return failure();
+  // The tiled down projection reads the tiled activation directly.
+  linalg::LinalgOp down;
+  for (Operation *op : *tiled) {
+    auto matmul = dyn_cast<linalg::MatmulOp>(op);
+    if (matmul && isa_and_nonnull<linalg::GenericOp>(
+                      matmul.getDpsInputOperand(0)->get().getDefiningOp()))
+      down = matmul;
+  }
+  if (!down)
+    return failure();
+  // Everything tiled above may be fused into the hidden loop except the
+  // down projection's accumulator initialisation, which must run once.
+  llvm::SmallPtrSet<Operation *, 8> inner(tiled->begin(), tiled->end());
+  for (OpOperand &init : down.getDpsInitsMutable())
+    inner.erase(init.get().getDefiningOp());
+  SmallVector<int64_t> hiddenSizes = {0, 0, plan.hiddenTile};
+  return tileAndFuse(rewriter, cast<TilingInterface>(*down), hiddenSizes,
+                     inner, scf::SCFTilingOptions::LoopType::ForOp);
+}
 /// Tiles `op` with scf.for loops of `sizes`, then peels every loop whose
 /// step does not divide its range, so that all but the last tile of each
 /// loop have static sizes (and the last too when the range is static).
@@ -354,11 +493,17 @@ void CPUTileAndVectorizePass::runOnOperation() {
       if (gemm != op)
         fusable.insert(gemm);
       // The accumulator's initial value (zero fill or broadcast bias).
-      for (OpOperand &init : gemm.getDpsInitsMutable())
-        if (Operation *def = init.get().getDefiningOp())
-          if (isa<linalg::FillOp, linalg::BroadcastOp>(def) &&
-              def->hasOneUse())
-            fusable.insert(def);
+      if (Operation *init = accumulatorInit(gemm))
+        fusable.insert(init);
+      if (std::optional<FusedFFNTiles> fused = planFFNFusion(gemm)) {
+        fusable.insert(fused->chain.act);
+        fusable.insert(fused->chain.producers.begin(),
+                       fused->chain.producers.end());
+        claimed.insert(fusable.begin(), fusable.end());
+        if (failed(tileFFNFused(rewriter, op, *fused, fusable)))
+          LLVM_DEBUG(llvm::dbgs() << "FFN fusion failed for " << op << "\n");
+        continue;
+      }
       SmallVector<int64_t> ranges = gemm.getStaticLoopRanges();
       sizes[0] = threadTileSize(ranges[0], threadTileM, reg.mr, 1);
       // With a single row of tiles, split the columns enough to feed
@@ -371,11 +516,46 @@ void CPUTileAndVectorizePass::runOnOperation() {
     } else if (op.getNumParallelLoops() > 0 &&
                op.getIteratorTypesArray()[0] == utils::IteratorType::parallel) {
       // Everything else: split the outermost parallel dimension.
+/// Whole-FFN fusion applies to an FFN chain whose tokens split into at
+/// least two row tiles and whose hidden dimension splits into register-
+/// aligned blocks. In `auto` mode it is used where it pays: when the `[T, H]`
+/// intermediate would no longer fit in the cache (see docs/performance.md
+/// for the measurements behind the threshold).
+std::optional<FusedFFNTiles>
+CPUTileAndVectorizePass::planFFNFusion(linalg::LinalgOp down) const {
+  if (fuseFFN == "never")
+    return std::nullopt;
+  std::optional<FFNChain> chain = matchFFNChain(down);
+  if (!chain)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = down.getStaticLoopRanges();
+  int64_t rows = ranges[0], hidden = ranges[2];
+  if (ShapedType::isDynamic(hidden))
+    return std::nullopt;
+  RegisterTile reg = registerTile();
+  std::optional<int64_t> rowTile = fusedRowTile(rows, threadTileM, reg.mr);
+  if (!rowTile)
+    return std::nullopt;
+  int64_t hiddenBlock = threadTileSize(hidden, hiddenTile, reg.nr, 2);
+  if (hiddenBlock >= hidden)
+    return std::nullopt;
+  if (fuseFFN == "auto" &&
+      rows * hidden * 4 < fuseFFNMinBytes)
+    return std::nullopt;
+  return FusedFFNTiles{*chain, *rowTile, hiddenBlock};
+}
+
       sizes[0] = 16;
     } else {
       continue;
     }
     claimed.insert(fusable.begin(), fusable.end());
+  if (fuseFFN != "auto" && fuseFFN != "always" && fuseFFN != "never") {
+    func.emitError() << "ffn-cpu-tile-and-vectorize: fuse-ffn must be auto, "
+                        "always or never, not '"
+                     << fuseFFN << "'";
+    return signalPassFailure();
+  }
     if (failed(tileForThreads(rewriter, cast<TilingInterface>(*op), sizes,
                               fusable)))
       LLVM_DEBUG(llvm::dbgs() << "thread tiling failed for " << op << "\n");

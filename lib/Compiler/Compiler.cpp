@@ -397,6 +397,7 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   PassManager pm(&context);
   CPUPipelineOptions cpuOptions;
   cpuOptions.vectorWidth = getVectorWidth(**tm);
+  cpuOptions.fuseFFN = options.fuseFFN;
   if (failed(buildLowerToCPUPipeline(pm, cpuOptions, llvm::errs())) ||
       failed(pm.run(*module)))
     return failure();

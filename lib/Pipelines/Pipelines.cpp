@@ -23,9 +23,10 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
   os << "func.func(convert-ffn-to-linalg,convert-elementwise-to-linalg),"
         "ffn-cpu-fuse-elementwise,canonicalize,cse,";
   if (options.vectorize)
-    os << llvm::formatv("func.func(ffn-cpu-tile-and-vectorize{{vector-width={0}}),"
-                        "canonicalize,cse,",
-                        options.vectorWidth.getValue());
+    os << llvm::formatv("func.func(ffn-cpu-tile-and-vectorize{{vector-width={0} "
+                        "fuse-ffn={1}}),canonicalize,cse,",
+                        options.vectorWidth.getValue(),
+                        options.fuseFFN.getValue());
   // Buffers: outputs become caller-owned out-parameters.
   os << "eliminate-empty-tensors,"
         "one-shot-bufferize{bufferize-function-boundaries "

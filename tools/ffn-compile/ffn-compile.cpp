@@ -65,6 +65,11 @@ static cl::list<std::string>
     shapes("shape", cl::desc("Pin an ONNX input's dynamic dimensions "
                              "(NAME=2x128x768); for ONNX models only"),
            cl::value_desc("NAME=DIMS"), cl::cat(category));
+static cl::opt<std::string> fuseFFN(
+    "fuse-ffn", cl::init("auto"),
+    cl::desc("CPU whole-FFN fusion (no [T, H] intermediate): auto (where it "
+             "pays), always or never"),
+    cl::cat(category));
 static cl::opt<bool> keepTemps("keep-temps",
                                cl::desc("Keep the glue source and object"),
                                cl::cat(category));
@@ -89,6 +94,9 @@ int main(int argc, char **argv) {
   if (target != "cpu")
     return fail("unknown or unsupported target '" + target +
                 "' (this build supports --target=cpu)");
+  if (fuseFFN != "auto" && fuseFFN != "always" && fuseFFN != "never")
+    return fail("unknown --fuse-ffn value '" + fuseFFN +
+                "' (use auto, always or never)");
   if (!shapes.empty() && !isONNXFile(inputPath))
     return fail("--shape applies to ONNX models; '" + inputPath +
                 "' has static shapes in its signature");
@@ -99,6 +107,7 @@ int main(int argc, char **argv) {
   options.emit = emitKind;
   options.optLevel = optLevel;
   options.cpu = cpu;
+  options.fuseFFN = fuseFFN;
   options.keepTemps = keepTemps;
   options.printReport = report.getNumOccurrences() > 0;
   options.reportPath = report;

@@ -97,6 +97,14 @@ def CPUTileAndVectorize : Pass<"ffn-cpu-tile-and-vectorize",
            "reduction depth of a GEMM cache block">,
     Option<"kUnroll", "k-unroll", "int64_t", /*default=*/"4",
            "unroll factor of the K loops of GEMM register tiles">,
+    Option<"fuseFFN", "fuse-ffn", "std::string", /*default=*/"\"auto\"",
+           "whole-FFN fusion (no [T, H] intermediate): auto (where the "
+           "intermediate exceeds fuse-ffn-min-bytes), always or never">,
+    Option<"fuseFFNMinBytes", "fuse-ffn-min-bytes", "int64_t",
+           /*default=*/"4194304",
+           "size of the [T, H] intermediate from which auto fuses the FFN">,
+    Option<"hiddenTile", "hidden-tile", "int64_t", /*default=*/"256",
+           "neurons per step of the hidden loop of a fused FFN">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

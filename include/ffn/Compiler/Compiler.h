@@ -45,6 +45,8 @@ struct CompileOptions {
   std::string toolPath;
   /// `--shape NAME=2x128x768` pins for the dynamic dimensions of ONNX inputs.
   std::vector<std::string> shapes;
+  /// CPU whole-FFN fusion: "auto" (where it pays), "always" or "never".
+  std::string fuseFFN = "auto";
 };
 
 /// One input or output of the compiled model.

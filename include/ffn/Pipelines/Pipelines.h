@@ -33,6 +33,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
 };
 
+  PassOptions::Option<std::string> fuseFFN{
+      *this, "fuse-ffn",
+      llvm::cl::desc("Whole-FFN fusion, no [T, H] intermediate: auto (where "
+                     "it pays), always or never"),
+      llvm::cl::init("auto")};
 /// Appends ffn-lower-to-cpu: ffn → linalg → tiles and vectors → buffers →
 /// OpenMP → LLVM dialect. The module's public functions take their results
 /// as trailing out-parameters afterwards.
