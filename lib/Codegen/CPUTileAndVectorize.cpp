@@ -156,6 +156,45 @@ static int64_t threadTileSize(int64_t size, int64_t limit, int64_t step,
   return size;
 }
 
+/// Fewest thread tiles an op that is not a GEMM is split into (when it has
+/// that many rows): enough to balance a few threads.
+static constexpr int64_t kMinThreadTiles = 8;
+
+/// Thread tile sizes for an op that is not a GEMM: its leading parallel
+/// dimensions are split, outermost first, until there are at least
+/// kMinThreadTiles tiles (attention's `[B, heads, T, T]` tensors with B = 1
+/// split over the heads); the remaining dimensions stay whole. All zeros
+/// when the op has no leading parallel dimension worth splitting.
+static SmallVector<int64_t> leadingParallelTiles(linalg::LinalgOp op) {
+  SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t needed = kMinThreadTiles;
+  for (auto [dim, range] : llvm::enumerate(ranges)) {
+    if (needed <= 1 || iterators[dim] != utils::IteratorType::parallel)
+      break;
+    if (ShapedType::isDynamic(range)) {
+      sizes[dim] = 16;
+      break;
+    }
+    if (range == 1)
+      continue;
+    if (range < needed) {
+      // One tile per index, and the next dimension splits the rest.
+      sizes[dim] = 1;
+      needed = llvm::divideCeil(needed, range);
+      continue;
+    }
+    // The largest tile that divides the range into at least `needed` tiles.
+    int64_t tile = range / needed;
+    while (range % tile != 0)
+      --tile;
+    sizes[dim] = tile;
+    break;
+  }
+  return sizes;
+}
+
 /// Tiles `root` with loops of `loopType` and tile `sizes`, fusing the
 /// producers in `fusable` into the tiles. Returns the tiled and fused ops.
 static FailureOr<llvm::SetVector<Operation *>>
@@ -470,11 +509,46 @@ static LogicalResult canonicalize(Operation *root) {
   return applyPatternsGreedily(root, std::move(patterns));
 }
 
+/// Whole-FFN fusion applies to an FFN chain whose tokens split into at
+/// least two row tiles and whose hidden dimension splits into register-
+/// aligned blocks. In `auto` mode it is used where it pays: when the `[T, H]`
+/// intermediate would no longer fit in the cache (see docs/performance.md
+/// for the measurements behind the threshold).
+std::optional<FusedFFNTiles>
+CPUTileAndVectorizePass::planFFNFusion(linalg::LinalgOp down) const {
+  if (fuseFFN == "never")
+    return std::nullopt;
+  std::optional<FFNChain> chain = matchFFNChain(down);
+  if (!chain)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = down.getStaticLoopRanges();
+  int64_t rows = ranges[0], hidden = ranges[2];
+  if (ShapedType::isDynamic(hidden))
+    return std::nullopt;
+  RegisterTile reg = registerTile();
+  std::optional<int64_t> rowTile = fusedRowTile(rows, threadTileM, reg.mr);
+  if (!rowTile)
+    return std::nullopt;
+  int64_t hiddenBlock = threadTileSize(hidden, hiddenTile, reg.nr, 2);
+  if (hiddenBlock >= hidden)
+    return std::nullopt;
+  if (fuseFFN == "auto" &&
+      rows * hidden * 4 < fuseFFNMinBytes)
+    return std::nullopt;
+  return FusedFFNTiles{*chain, *rowTile, hiddenBlock};
+}
+
 void CPUTileAndVectorizePass::runOnOperation() {
   func::FuncOp func = getOperation();
   MLIRContext *ctx = &getContext();
   IRRewriter rewriter(ctx);
   RegisterTile reg = registerTile();
+  if (fuseFFN != "auto" && fuseFFN != "always" && fuseFFN != "never") {
+    func.emitError() << "ffn-cpu-tile-and-vectorize: fuse-ffn must be auto, "
+                        "always or never, not '"
+                     << fuseFFN << "'";
+    return signalPassFailure();
+  }
 
   // 1. Thread tiles. Roots are visited last-to-first so that a GEMM is
   //    claimed by its elementwise consumer before it is seen on its own.
@@ -513,54 +587,31 @@ void CPUTileAndVectorizePass::runOnOperation() {
                              : llvm::divideCeil(ranges[0], sizes[0]);
       sizes[1] = threadTileSize(ranges[1], threadTileN, reg.nr,
                                 rowTiles >= 2 ? 1 : 4);
-    } else if (op.getNumParallelLoops() > 0 &&
-               op.getIteratorTypesArray()[0] == utils::IteratorType::parallel) {
-      // Everything else: split the outermost parallel dimension.
-/// Whole-FFN fusion applies to an FFN chain whose tokens split into at
-/// least two row tiles and whose hidden dimension splits into register-
-/// aligned blocks. In `auto` mode it is used where it pays: when the `[T, H]`
-/// intermediate would no longer fit in the cache (see docs/performance.md
-/// for the measurements behind the threshold).
-std::optional<FusedFFNTiles>
-CPUTileAndVectorizePass::planFFNFusion(linalg::LinalgOp down) const {
-  if (fuseFFN == "never")
-    return std::nullopt;
-  std::optional<FFNChain> chain = matchFFNChain(down);
-  if (!chain)
-    return std::nullopt;
-  SmallVector<int64_t> ranges = down.getStaticLoopRanges();
-  int64_t rows = ranges[0], hidden = ranges[2];
-  if (ShapedType::isDynamic(hidden))
-    return std::nullopt;
-  RegisterTile reg = registerTile();
-  std::optional<int64_t> rowTile = fusedRowTile(rows, threadTileM, reg.mr);
-  if (!rowTile)
-    return std::nullopt;
-  int64_t hiddenBlock = threadTileSize(hidden, hiddenTile, reg.nr, 2);
-  if (hiddenBlock >= hidden)
-    return std::nullopt;
-  if (fuseFFN == "auto" &&
-      rows * hidden * 4 < fuseFFNMinBytes)
-    return std::nullopt;
-  return FusedFFNTiles{*chain, *rowTile, hiddenBlock};
-}
-
-      sizes[0] = 16;
+    } else if (isa<linalg::BatchMatmulOp>(op)) {
+      // A batch of GEMMs (attention): one GEMM per tile, turned into a
+      // linalg.matmul below so that it gets the GEMM register tiles.
+      sizes[0] = 1;
+      if (Operation *init = accumulatorInit(op))
+        fusable.insert(init);
     } else {
-      continue;
+      // Everything else: split the leading parallel dimensions.
+      sizes = leadingParallelTiles(op);
+      if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+        continue;
     }
     claimed.insert(fusable.begin(), fusable.end());
-  if (fuseFFN != "auto" && fuseFFN != "always" && fuseFFN != "never") {
-    func.emitError() << "ffn-cpu-tile-and-vectorize: fuse-ffn must be auto, "
-                        "always or never, not '"
-                     << fuseFFN << "'";
-    return signalPassFailure();
-  }
     if (failed(tileForThreads(rewriter, cast<TilingInterface>(*op), sizes,
                               fusable)))
       LLVM_DEBUG(llvm::dbgs() << "thread tiling failed for " << op << "\n");
   }
-  // Drop producers that fusion left without users.
+  // Drop producers that fusion left without users, and make the
+  // single-GEMM tiles of batch matmuls plain matmuls.
+  {
+    RewritePatternSet patterns(ctx);
+    linalg::populateContractionOpRankReducingPatterns(patterns);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+  }
   if (failed(canonicalize(func)))
     return signalPassFailure();
 

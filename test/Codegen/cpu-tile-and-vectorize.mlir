@@ -132,12 +132,12 @@ func.func @matmul_odd(%x: tensor<7x40xf32>, %w: tensor<40x100xf32>) -> tensor<7x
 
 // -----
 
-// An elementwise op gets thread tiles of 16 rows, then 1x64 vector tiles
+// An elementwise op gets 8 thread tiles of 4 rows, then 1x64 vector tiles
 // along the row, with the 8-wide remainder of the 200 columns peeled.
 // CHECK-LABEL: func.func @elementwise
 // CHECK-DAG:     %[[C64:.+]] = arith.constant 64 : index
 // CHECK-DAG:     %[[C192:.+]] = arith.constant 192 : index
-// CHECK:         scf.forall (%{{.+}}) = (0) to (32) step (16)
+// CHECK:         scf.forall (%{{.+}}) = (0) to (32) step (4)
 // CHECK:           scf.for
 // CHECK:             scf.for %{{.+}} = %{{.+}} to %[[C192]] step %[[C64]]
 // CHECK:               %[[V:.+]] = vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<1x64xf32>
@@ -166,9 +166,9 @@ func.func @elementwise(%x: tensor<32x200xf32>) -> tensor<32x200xf32> {
 // A row reduction: threads split the rows, and each row is reduced 64
 // elements at a time into a vector<1xf32> carried by the loop.
 // CHECK-LABEL: func.func @row_sum
-// CHECK:         scf.forall (%{{.+}}) = (0) to (32) step (16)
-// CHECK:           vector.transfer_write {{.*}} : vector<16xf32>, tensor<16xf32>
-// CHECK:         scf.forall (%{{.+}}) = (0) to (32) step (16)
+// CHECK:         scf.forall (%{{.+}}) = (0) to (32) step (4)
+// CHECK:           vector.transfer_write {{.*}} : vector<4xf32>, tensor<4xf32>
+// CHECK:         scf.forall (%{{.+}}) = (0) to (32) step (4)
 // CHECK:           scf.for
 // CHECK:             %[[INIT:.+]] = vector.transfer_read {{.*}} : tensor<1xf32>, vector<1xf32>
 // CHECK:             %[[PART:.+]] = scf.for {{.*}} iter_args(%[[A:.+]] = %[[INIT]]) -> (vector<1xf32>)
@@ -191,4 +191,38 @@ func.func @row_sum(%x: tensor<32x200xf32>) -> tensor<32xf32> {
     linalg.yield %s : f32
   } -> tensor<32xf32>
   return %r : tensor<32xf32>
+}
+
+// -----
+
+// Attention scores: a batch of GEMMs gets one thread tile per GEMM, each a
+// linalg.matmul with the GEMM register tiles.
+// CHECK-LABEL: func.func @batch_matmul
+// CHECK:         scf.forall (%{{.+}}) in (12)
+// CHECK:           vector.contract {{.+}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:           scf.forall.in_parallel
+func.func @batch_matmul(%q: tensor<12x32x16xf32>, %k: tensor<12x16x32xf32>) -> tensor<12x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x32x32xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%e : tensor<12x32x32xf32>) -> tensor<12x32x32xf32>
+  %s = linalg.batch_matmul ins(%q, %k : tensor<12x32x16xf32>, tensor<12x16x32xf32>) outs(%fill : tensor<12x32x32xf32>) -> tensor<12x32x32xf32>
+  return %s : tensor<12x32x32xf32>
+}
+
+// -----
+
+// An op over [1, heads, T, T] splits over the heads: the unit batch
+// dimension gives no tiles.
+// CHECK-LABEL: func.func @per_head
+// CHECK:         scf.forall (%{{.+}}) in (12)
+// CHECK:           arith.mulf {{.*}} : vector<1x1x1x64xf32>
+#map4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @per_head(%x: tensor<1x12x32x64xf32>) -> tensor<1x12x32x64xf32> {
+  %e = tensor.empty() : tensor<1x12x32x64xf32>
+  %r = linalg.generic {indexing_maps = [#map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x12x32x64xf32>) outs(%e : tensor<1x12x32x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %in : f32
+    linalg.yield %m : f32
+  } -> tensor<1x12x32x64xf32>
+  return %r : tensor<1x12x32x64xf32>
 }

@@ -31,13 +31,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Tile and vectorise (off: plain scalar loops on one "
                      "thread, for debugging only)"),
       llvm::cl::init(true)};
-};
-
   PassOptions::Option<std::string> fuseFFN{
       *this, "fuse-ffn",
       llvm::cl::desc("Whole-FFN fusion, no [T, H] intermediate: auto (where "
                      "it pays), always or never"),
       llvm::cl::init("auto")};
+};
+
 /// Appends ffn-lower-to-cpu: ffn → linalg → tiles and vectors → buffers →
 /// OpenMP → LLVM dialect. The module's public functions take their results
 /// as trailing out-parameters afterwards.
