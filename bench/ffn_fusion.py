@@ -70,7 +70,8 @@ def measure(tokens: int, args, work: str) -> dict:
         timing.run_ffn_exe(exes[mode], {"x": x}, out_dir, iters=None, threads=args.threads)
         outs[mode] = np.load(os.path.join(out_dir, "y.npy"))
     env = timing.worker_env(args.threads)
-    rss = {m: peak_rss_kib([exes[m], "--input", f"x={x}"], env) for m in MODES}
+    rss = {m: peak_rss_kib([exes[m], "--input", f"x={x}", "--output-dir", os.path.join(model_dir, f"out-{m}")], env)
+           for m in MODES}
     medians = {m: [] for m in MODES}
     for _ in range(args.rounds):
         for mode in MODES:
