@@ -18,6 +18,10 @@ passed = failed = skipped = 0
 lit = json.load(open(sys.argv[1]))
 for t in lit.get("tests", []):
     code = t["code"]
+    # The ONNX conformance run's summary (test/Conformance/node-tests.test).
+    for line in t.get("output", "").splitlines():
+        if line.startswith("conformance: "):
+            print(line)
     if code in ("PASS", "XFAIL"):
         passed += 1
     elif code in ("UNSUPPORTED", "SKIPPED", "EXCLUDED"):

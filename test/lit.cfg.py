@@ -58,3 +58,18 @@ if os.path.exists(os.path.join(config.ffn_tools_dir, "ffn-compile")):
     config.available_features.add("ffn-compile")
 if os.path.exists(os.path.join(config.ffn_tools_dir, "ffn-import-fuzzer")):
     config.available_features.add("fuzzer")
+
+# The GPU target: `cuda` when the build found the CUDA toolkit (compile-only
+# tests: GPU IR, PTX, ptxas), `cuda-device` when a GPU is also visible
+# (test/GPU/e2e runs the binaries).
+if getattr(config, "ffn_have_cuda", "OFF").upper() in ("ON", "TRUE", "1"):
+    config.available_features.add("cuda")
+    config.substitutions.append(("%cuda_toolkit", config.ffn_cuda_toolkit))
+    config.substitutions.append(
+        ("%ptxas", os.path.join(config.ffn_cuda_toolkit, "bin", "ptxas")))
+    try:
+        subprocess.check_call(["nvidia-smi", "-L"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=30)
+        config.available_features.add("cuda-device")
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        pass

@@ -414,7 +414,10 @@ static std::optional<int64_t> staticTripCount(linalg::LinalgOp op) {
 namespace {
 /// Rewrites register-tile GEMMs to read their constant B operand from a
 /// packed copy `Bp[ceil(N/nr)][K][nr]` (Bp[p][k][r] = B[k][p*nr + r], zero
-/// padded), made once per constant at compile time.
+/// padded), made once per constant at compile time. Constants with equal
+/// type and contents share one packed copy: ffn-dedup-weights leaves one
+/// constant per shared weight, but the lowering transposes it once per
+/// linear, into separate blobs.
 class WeightPacker {
 public:
   explicit WeightPacker(int64_t nr) : nr(nr) {}
@@ -437,7 +440,7 @@ public:
       chain.push_back(slice);
       source = slice.getSource();
     }
-    Value packed = getPacked(rewriter, source);
+    Value packed = getPacked(rewriter, source, op);
     if (!packed)
       return;
     Location loc = op.getLoc();
@@ -466,13 +469,41 @@ public:
   }
 
 private:
-  /// The packed copy of the constant `weight`, or null.
-  Value getPacked(RewriterBase &rewriter, Value weight) {
+  /// The packed copy of the constant `weight` for `user`, or null.
+  Value getPacked(RewriterBase &rewriter, Value weight, Operation *user) {
     auto it = packed.find(weight);
     if (it != packed.end())
       return it->second;
     Value result;
     std::optional<WeightData> data = WeightData::fromValue(weight);
+    // An equal constant packed before: its packed copy serves `user` too
+    // when it is defined before `user` in a block enclosing it.
+    std::optional<size_t> hash;
+    auto bytes = [](const WeightData &d) {
+      return StringRef(reinterpret_cast<const char *>(d.values().data()),
+                       d.values().size() * sizeof(float));
+    };
+    if (data) {
+      auto [hashIt, inserted] = hashes.try_emplace(weight);
+      // Bit 1 cleared: never DenseMap's empty or tombstone key.
+      if (inserted)
+        hashIt->second =
+            static_cast<size_t>(llvm::hash_combine(
+                data->getType(), llvm::hash_value(bytes(*data)))) &
+            ~size_t(2);
+      hash = hashIt->second;
+      for (const PackedContents &prior : byContents[*hash]) {
+        // Bitwise: -0.0 and 0.0 (or NaN payloads) are different weights.
+        if (prior.data.getType() != data->getType() ||
+            bytes(prior.data) != bytes(*data))
+          continue;
+        Operation *def = prior.packed.getDefiningOp();
+        Operation *ancestor = def->getBlock()->findAncestorOpInBlock(*user);
+        // Not cached per `weight`: each user checks dominance itself.
+        if (ancestor && def->isBeforeInBlock(ancestor))
+          return prior.packed;
+      }
+    }
     if (data) {
       ArrayRef<int64_t> shape = data->getType().getShape();
       int64_t k = shape[0], n = shape[1], panels = llvm::divideCeil(n, nr);
@@ -487,13 +518,22 @@ private:
       rewriter.setInsertionPointAfterValue(weight);
       result = createWeightConstant(rewriter, weight.getLoc(), type, dst,
                                     "weight_packed");
+      byContents[*hash].push_back({std::move(*data), result});
     }
     packed[weight] = result;
     return result;
   }
 
+  /// A packed constant and the contents it was packed from.
+  struct PackedContents {
+    WeightData data;
+    Value packed;
+  };
+
   int64_t nr;
   llvm::DenseMap<Value, Value> packed;
+  llvm::DenseMap<Value, size_t> hashes;
+  llvm::DenseMap<size_t, SmallVector<PackedContents, 1>> byContents;
 };
 } // namespace
 

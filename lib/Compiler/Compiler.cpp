@@ -8,11 +8,13 @@
 
 #include "ffn/Compiler/Compiler.h"
 #include "Backend.h"
+#include "CudaBackend.h"
 #include "Glue.h"
 #include "ffn/Compiler/Report.h"
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Import/ONNX/Importer.h"
 #include "ffn/Pipelines/Pipelines.h"
+#include "ffn/Utils/Weights.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +23,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -85,14 +88,33 @@ static std::string tensorName(DictionaryAttr attrs, std::string fallback) {
   return fallback;
 }
 
-/// Checks that `type` is a statically shaped f32 tensor and returns its
-/// shape.
+/// The ABI dtype (enum ffn_dtype) of an element type, or -1. Booleans cross
+/// the ABI as one byte each (i8), never as i1 (whose vector loads read bits).
+static int32_t abiDtype(Type element) {
+  if (element.isF32())
+    return 0;
+  if (element.isF64())
+    return 1;
+  if (element.isSignlessInteger(64))
+    return 2;
+  if (element.isSignlessInteger(32))
+    return 3;
+  if (element.isSignlessInteger(16))
+    return 4;
+  if (element.isSignlessInteger(8))
+    return 5;
+  return -1;
+}
+
+/// Checks that `type` is a statically shaped tensor of an element type the
+/// ABI carries and returns its shape.
 static FailureOr<std::vector<int64_t>>
 checkTensorType(Type type, Location loc, StringRef what, StringRef name) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.getElementType().isF32()) {
+  if (!tensor || abiDtype(tensor.getElementType()) < 0) {
     emitError(loc) << what << " '" << name << "' has type " << type
-                   << "; the CPU target supports f32 tensors only";
+                   << "; the CPU target supports tensors of f32, f64, i64, "
+                      "i32, i16 and i8 only";
     return failure();
   }
   if (!tensor.hasStaticShape()) {
@@ -142,6 +164,10 @@ FailureOr<ModelInterface> mlir::ffn::getModelInterface(ModuleOp module) {
     if (failed(shape))
       return failure();
     t.shape = std::move(*shape);
+    t.dtype = abiDtype(cast<RankedTensorType>(type).getElementType());
+    // A bool ONNX input or output is an i8 tensor marked as such.
+    if (attrs && attrs.get("ffn.bool"))
+      t.dtype = 6;
     if (!seen.insert(t.name).second)
       return emitError(entry.getLoc())
              << "two inputs/outputs are named '" << t.name << "'";
@@ -205,7 +231,16 @@ static LogicalResult runFFNPasses(ModuleOp module, unsigned optLevel) {
     // Exact rewrites. Folding first: it rewrites the weights of the linears
     // that horizontal fusion then concatenates.
     pm.addPass(createFoldNorms());
+    // RePaViT after the BatchNorm fold (the norm must be in W1 before the
+    // residual merges into the identity), before horizontal fusion (which
+    // fuses the two linears reading x that it leaves).
+    pm.addPass(createRepavitReparam());
+    // Neuron order before fusion: fusion concatenates gate and up into one
+    // weight, a form the permutation does not take apart.
+    pm.addPass(createPermuteNeurons());
     pm.addPass(createFuseHorizontal());
+    // Last: permuted and fused copies of shared weights are equal again.
+    pm.addPass(createDedupWeights());
   }
   return pm.run(module);
 }
@@ -263,7 +298,7 @@ static void internalizeSymbols(llvm::Module &module, StringRef keep) {
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   }
   for (llvm::GlobalVariable &g : module.globals())
-    if (!g.isDeclaration())
+    if (!g.isDeclaration() && !g.getName().starts_with("llvm."))
       g.setLinkage(llvm::GlobalValue::InternalLinkage);
 }
 
@@ -334,6 +369,12 @@ static LogicalResult linkArtifact(MLIRContext &ctx,
     args.push_back("-shared");
   args.push_back(std::string(gluePath));
   args.push_back(objectPath.str());
+  if (options.target == "cuda") {
+    FailureOr<std::vector<std::string>> cuda = getCUDALinkInputs(ctx, options);
+    if (failed(cuda))
+      return failure();
+    args.insert(args.end(), cuda->begin(), cuda->end());
+  }
   if (!lib) {
     FailureOr<std::string> runtime = findRuntimeLibrary(ctx, options.toolPath);
     if (failed(runtime))
@@ -357,6 +398,18 @@ static LogicalResult linkArtifact(MLIRContext &ctx,
   });
 }
 
+namespace {
+/// Frees the weights a pass left unused (replaced by a transposed or packed
+/// copy) after every pass on the whole module, so that dead copies do not pile
+/// up during the lowering.
+struct ReleaseWeightsInstrumentation : public PassInstrumentation {
+  void runAfterPass(Pass *pass, Operation *op) override {
+    if (isa<ModuleOp>(op))
+      releaseUnusedWeights(op->getContext(), op);
+  }
+};
+} // namespace
+
 LogicalResult mlir::ffn::compile(MLIRContext &context,
                                  const CompileOptions &options) {
   OwningOpRef<ModuleOp> module =
@@ -373,6 +426,9 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   FFNReport report = FFNReport::collect(*module);
   if (failed(runFFNPasses(*module, options.optLevel)))
     return failure();
+  // Weights replaced by rewritten copies (folded, fused) are freed here and
+  // after the lowering (transposed), so the peak stays near the weights' size.
+  releaseUnusedWeights(&context, *module);
   report.updateAfter(*module);
   if (options.printReport)
     report.printTable(llvm::errs());
@@ -385,6 +441,8 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
                      [&](llvm::raw_ostream &os) { module->print(os); });
 
   // Native code.
+  if (options.target == "cuda" && failed(checkCUDAOptions(context, options)))
+    return failure();
   std::string error;
   FailureOr<std::unique_ptr<llvm::TargetMachine>> tm =
       createCPUTargetMachine(options.cpu, error);
@@ -398,8 +456,12 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   CPUPipelineOptions cpuOptions;
   cpuOptions.vectorWidth = getVectorWidth(**tm);
   cpuOptions.fuseFFN = options.fuseFFN;
-  if (failed(buildLowerToCPUPipeline(pm, cpuOptions, llvm::errs())) ||
-      failed(pm.run(*module)))
+  LogicalResult built =
+      options.target == "cuda"
+          ? buildCUDAPipeline(pm, options, llvm::errs())
+          : buildLowerToCPUPipeline(pm, cpuOptions, llvm::errs());
+  pm.addInstrumentation(std::make_unique<ReleaseWeightsInstrumentation>());
+  if (failed(built) || failed(pm.run(*module)))
     return failure();
 
   llvm::LLVMContext llvmContext;
@@ -409,6 +471,9 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
     driverError(context) << "translation to LLVM IR failed";
     return failure();
   }
+  // The LLVM module holds its own copy of the weights from here on.
+  module = OwningOpRef<ModuleOp>();
+  releaseUnusedWeights(&context, nullptr);
   llvmModule->setDataLayout((*tm)->createDataLayout());
   llvmModule->setTargetTriple((*tm)->getTargetTriple());
   std::string ciface = cInterfaceSymbol(*model);

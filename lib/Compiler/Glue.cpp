@@ -57,6 +57,21 @@ static std::vector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> shape) {
   return strides;
 }
 
+/// The ffn_dtype enumerator of a tensor's element type.
+static const char *dtypeName(int32_t dtype) {
+  static const char *const names[] = {
+      "FFN_DTYPE_F32", "FFN_DTYPE_F64", "FFN_DTYPE_I64", "FFN_DTYPE_I32",
+      "FFN_DTYPE_I16", "FFN_DTYPE_I8",  "FFN_DTYPE_BOOL"};
+  return dtype >= 0 && dtype < 7 ? names[dtype] : "FFN_DTYPE_F32";
+}
+
+/// The element type's name in the library header.
+static const char *dtypeComment(int32_t dtype) {
+  static const char *const names[] = {"float32", "float64", "int64", "int32",
+                                      "int16",   "int8",    "bool (1 byte)"};
+  return dtype >= 0 && dtype < 7 ? names[dtype] : "float32";
+}
+
 /// Writes the descriptor table of inputs or outputs.
 static void writeDescTable(llvm::raw_ostream &os, llvm::StringRef kind,
                            const std::vector<TensorInterface> &tensors) {
@@ -70,7 +85,8 @@ static void writeDescTable(llvm::raw_ostream &os, llvm::StringRef kind,
   }
   os << "static const ffn_tensor_desc ffn_" << kind << "s[] = {\n";
   for (auto [i, t] : llvm::enumerate(tensors))
-    os << "  {" << cString(t.name) << ", FFN_DTYPE_F32, " << t.shape.size()
+    os << "  {" << cString(t.name) << ", " << dtypeName(t.dtype) << ", "
+       << t.shape.size()
        << ", ffn_" << kind << "_shape_" << i << "},\n";
   if (tensors.empty())
     os << "  {0, 0, 0, 0},\n";
@@ -80,7 +96,7 @@ static void writeDescTable(llvm::raw_ostream &os, llvm::StringRef kind,
 /// Writes the initialiser of a descriptor for `ptr` with `shape`.
 static void writeDescInit(llvm::raw_ostream &os, llvm::StringRef ptr,
                           llvm::ArrayRef<int64_t> shape) {
-  os << "{(float *)" << ptr << ", (float *)" << ptr << ", 0";
+  os << "{(void *)" << ptr << ", (void *)" << ptr << ", 0";
   if (!shape.empty()) {
     os << ", ";
     writeList(os, shape);
@@ -106,7 +122,7 @@ std::string mlir::ffn::generateGlueSource(const ModelInterface &model,
     for (const TensorInterface &t : *list)
       ranks.insert(t.shape.size());
   for (size_t rank : ranks) {
-    os << "typedef struct { float *allocated; float *aligned; int64_t offset;";
+    os << "typedef struct { void *allocated; void *aligned; int64_t offset;";
     if (rank)
       os << " int64_t sizes[" << rank << "]; int64_t strides[" << rank << "];";
     os << " } " << descType(rank) << ";\n";
@@ -244,7 +260,7 @@ int {0}_run({0}_model *model, const float *const *inputs,
     for (const TensorInterface &t : *list) {
       os << " *   " << kind << " " << t.name << ": [";
       llvm::interleaveComma(t.shape, os);
-      os << "] float32\n";
+      os << "] " << dtypeComment(t.dtype) << "\n";
     }
   os << " */\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard
      << " */\n";

@@ -8,6 +8,7 @@
 #include "ffn/Compiler/Report.h"
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -33,6 +34,18 @@ FFNCost mlir::ffn::measureFFN(MlpOp op) {
     cost.flops += 2 * rows * linear.getInFeatures() * linear.getOutFeatures();
   });
   return cost;
+}
+
+/// Parameters of the FFNs of `module`, each distinct value counted once.
+static int64_t countUniqueParams(ModuleOp module) {
+  llvm::DenseSet<Value> seen;
+  int64_t count = 0;
+  module.walk([&](MlpOp op) {
+    for (Value param : op.getParams())
+      if (seen.insert(param).second)
+        count += numElements(param);
+  });
+  return count;
 }
 
 /// A readable name for an FFN: its location's name, or file:line.
@@ -65,6 +78,7 @@ FFNReport FFNReport::collect(ModuleOp module) {
                                  report.ffns.size()));
     report.ffns.push_back(std::move(entry));
   });
+  report.uniqueParamsBefore = countUniqueParams(module);
   return report;
 }
 
@@ -79,10 +93,11 @@ void FFNReport::updateAfter(ModuleOp module) {
     for (StringRef name : getApplied(op))
       entry.applied.push_back(name.str());
   });
+  uniqueParamsAfter = countUniqueParams(module);
 }
 
 void FFNReport::printTable(llvm::raw_ostream &os) const {
-  os << llvm::formatv("{0,-24} {1,-8} {2,14} {3,14} {4,12} {5,12} {6,10}  {7}\n",
+  os << llvm::formatv("{0,-24} {1,-12} {2,14} {3,14} {4,12} {5,12} {6,10}  {7}\n",
                       "ffn", "kind", "flops_before", "flops_after",
                       "params_bef", "params_aft", "max_err", "applied");
   int64_t before = 0, after = 0;
@@ -91,19 +106,21 @@ void FFNReport::printTable(llvm::raw_ostream &os) const {
         e.maxRelError ? llvm::formatv("{0:e2}", *e.maxRelError).str() : "-";
     std::string applied =
         e.applied.empty() ? "-" : llvm::join(e.applied, ",");
-    os << llvm::formatv("{0,-24} {1,-8} {2,14} {3,14} {4,12} {5,12} {6,10}  {7}\n",
+    os << llvm::formatv("{0,-24} {1,-12} {2,14} {3,14} {4,12} {5,12} {6,10}  {7}\n",
                         e.name, e.kind, e.before.flops, e.after.flops,
                         e.before.params, e.after.params, err, applied);
     before += e.before.flops;
     after += e.after.flops;
   }
-  os << llvm::formatv("{0} FFN(s); total FFN FLOPs {1} -> {2}\n", ffns.size(),
-                      before, after);
+  os << llvm::formatv("{0} FFN(s); total FFN FLOPs {1} -> {2}; distinct "
+                      "parameters {3} -> {4}\n",
+                      ffns.size(), before, after, uniqueParamsBefore,
+                      uniqueParamsAfter);
 }
 
 void FFNReport::writeJSON(llvm::raw_ostream &os) const {
   llvm::json::Array list;
-  int64_t before = 0, after = 0;
+  int64_t before = 0, after = 0, paramsBefore = 0, paramsAfter = 0;
   for (const FFNReportEntry &e : ffns) {
     llvm::json::Array applied;
     for (const std::string &a : e.applied)
@@ -123,6 +140,8 @@ void FFNReport::writeJSON(llvm::raw_ostream &os) const {
     });
     before += e.before.flops;
     after += e.after.flops;
+    paramsBefore += e.before.params;
+    paramsAfter += e.after.params;
   }
   llvm::json::Value totalErr = nullptr;
   if (totalMaxRelError)
@@ -132,6 +151,10 @@ void FFNReport::writeJSON(llvm::raw_ostream &os) const {
       {"total",
        llvm::json::Object{{"flops_before", before},
                           {"flops_after", after},
+                          {"params_before", paramsBefore},
+                          {"params_after", paramsAfter},
+                          {"unique_params_before", uniqueParamsBefore},
+                          {"unique_params_after", uniqueParamsAfter},
                           {"max_rel_error", std::move(totalErr)}}},
   };
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";

@@ -9,8 +9,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace mlir::ffn;
@@ -56,4 +58,32 @@ Value mlir::ffn::createWeightConstant(OpBuilder &builder, Location loc,
   AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
   auto attr = DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
   return arith::ConstantOp::create(builder, loc, type, attr);
+}
+
+size_t mlir::ffn::releaseUnusedWeights(MLIRContext *context, Operation *root) {
+  llvm::StringSet<> used;
+  if (root)
+    root->walk([&](Operation *op) {
+      op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+        used.insert(attr.getRawHandle().getKey());
+      });
+    });
+  DialectResourceBlobManager &manager =
+      DenseResourceElementsHandle::getManagerInterface(context)
+          .getBlobManager();
+  std::vector<std::string> dead;
+  size_t bytes = 0;
+  manager.getBlobMap([&](const llvm::StringMap<
+                         DialectResourceBlobManager::BlobEntry> &map) {
+    for (const auto &entry : map) {
+      const AsmResourceBlob *blob = entry.getValue().getBlob();
+      if (!blob || blob->getData().empty() || used.contains(entry.getKey()))
+        continue;
+      dead.push_back(entry.getKey().str());
+      bytes += blob->getData().size();
+    }
+  });
+  for (const std::string &name : dead)
+    manager.update(name, AsmResourceBlob());
+  return bytes;
 }

@@ -3,12 +3,15 @@
     python3 -m ffn_tools.gen_layer --kind bert|gpt2 [--batch 1] --tokens 8 \\
         --dim 32 --heads 4 --hidden 128 [--layers 1] [--causal where|add] \\
         [--opset 17] [--seed 0] --out DIR
+    python3 -m ffn_tools.gen_layer --kind vit|llama [--image 32 --patch 8 \\
+        --channels 3] [--dynamic] ... --out DIR
 
 writes into DIR:
 
 - ``model.onnx``  the layers as an ONNX graph (input ``x``, output ``y``),
-  see :mod:`ffn_tools.attention`
-- ``x.npy``       a seeded input ``[B, T, D]``
+  see :mod:`ffn_tools.attention` (bert, gpt2) and :mod:`ffn_tools.blocks`
+  (vit, llama; ``--dynamic`` makes batch and, for llama, sequence symbolic)
+- ``x.npy``       a seeded input ``[B, T, D]`` (vit: an image ``[B, C, S, S]``)
 - ``y_ref.npy``   onnxruntime's output on it (the test reference)
 - ``spec.json``   the layer description
 
@@ -28,28 +31,40 @@ from typing import List, Optional
 
 import numpy as np
 
+from ffn_tools import blocks
 from ffn_tools.attention import (CAUSAL_FORMS, DEFAULT_OPSET, LAYER_KINDS, LayerSpec, build_input,
                                  build_params, onnx_model, reference_forward)
 
 
-def generate(spec: LayerSpec, out_dir: str, opset: int = DEFAULT_OPSET, check: bool = True) -> dict:
+def generate(spec, out_dir: str, opset: int = DEFAULT_OPSET, check: bool = True,
+             share_weights: bool = False) -> dict:
     """Writes the files listed in the module docstring; returns spec.json's
-    contents."""
+    contents. ``share_weights``: every layer uses the first layer's
+    parameters (ALBERT-style), written as separate, identical initializers
+    per layer as an exporter that duplicates shared tensors does."""
     import onnx
 
     from ffn_tools.compare import max_rel_error
     from ffn_tools.onnxgen import ort_session
 
     os.makedirs(out_dir, exist_ok=True)
-    params = build_params(spec)
-    model = onnx_model(spec, params, opset=opset)
+    kind = blocks if isinstance(spec, blocks.BlockSpec) else None
+    params = kind.build_params(spec) if kind else build_params(spec)
+    if share_weights:
+        layers = params["layers"] if isinstance(params, dict) else params
+        layers = [layers[0]] * len(layers)
+        params = dict(params, layers=layers) if isinstance(params, dict) else layers
+    model = kind.onnx_model(spec, params, opset=opset) if kind else onnx_model(spec, params, opset=opset)
     path = os.path.join(out_dir, "model.onnx")
     onnx.save_model(model, path)
-    x = build_input(spec)
+    x = kind.build_input(spec) if kind else build_input(spec)
     y = ort_session(path).run(None, {"x": x})[0]
     meta = {"spec": spec.to_dict(), "opset": opset, "description": spec.describe()}
+    if share_weights:
+        meta["share_weights"] = True
     if check:
-        err = max_rel_error(reference_forward(spec, params, x), y)
+        ref = kind.reference_forward(spec, params, x) if kind else reference_forward(spec, params, x)
+        err = max_rel_error(ref, y)
         meta["onnxruntime_vs_numpy"] = err
         if not err <= 1e-4:
             raise RuntimeError(f"onnxruntime and the numpy reference differ: {err:.3e}")
@@ -64,7 +79,9 @@ def generate(spec: LayerSpec, out_dir: str, opset: int = DEFAULT_OPSET, check: b
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python3 -m ffn_tools.gen_layer", description=__doc__.split("\n\n")[0])
     d = LayerSpec()
-    p.add_argument("--kind", choices=LAYER_KINDS, default=d.kind, help="bert (post-norm) or gpt2 (pre-norm, causal)")
+    p.add_argument("--kind", choices=LAYER_KINDS + blocks.BLOCK_KINDS, default=d.kind,
+                   help="bert (post-norm), gpt2 (pre-norm, causal), vit (patch embedding + pre-norm layers) or "
+                        "llama (RMSNorm, rotary, causal, SwiGLU)")
     p.add_argument("--batch", type=int, default=d.batch, help="batch B (default %(default)s)")
     p.add_argument("--tokens", type=int, default=d.tokens, help="tokens T (default %(default)s)")
     p.add_argument("--dim", type=int, default=d.dim, help="model width D (default %(default)s)")
@@ -73,19 +90,37 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--layers", type=int, default=d.layers, help="stacked layers (default %(default)s)")
     p.add_argument("--causal", choices=CAUSAL_FORMS, default=d.causal,
                    help="gpt2: causal mask by Where or by an additive mask (default %(default)s)")
-    p.add_argument("--eps", type=float, default=d.eps, help="LayerNorm epsilon (default %(default)s)")
+    p.add_argument("--eps", type=float, default=None, help="norm epsilon (default 1e-5; vit, llama 1e-6)")
+    b = blocks.BlockSpec()
+    p.add_argument("--image", type=int, default=b.image, help="vit: image side (default %(default)s)")
+    p.add_argument("--patch", type=int, default=b.patch, help="vit: patch side (default %(default)s)")
+    p.add_argument("--channels", type=int, default=b.channels, help="vit: image channels (default %(default)s)")
+    p.add_argument("--dynamic", action="store_true",
+                   help="vit, llama: symbolic batch (and llama sequence) dimensions in the ONNX model")
     p.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset (default %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for weights and input (default %(default)s)")
     p.add_argument("--no-check", action="store_true", help="skip the numpy check of onnxruntime's output")
+    p.add_argument("--share-weights", action="store_true",
+                   help="all layers use the first layer's weights (ALBERT-style), as duplicated initializers")
     p.add_argument("--out", required=True, help="output folder")
     args = p.parse_args(argv)
     try:
-        spec = LayerSpec(kind=args.kind, batch=args.batch, tokens=args.tokens, dim=args.dim, heads=args.heads,
-                         hidden=args.hidden, layers=args.layers, eps=args.eps, causal=args.causal, seed=args.seed)
+        if args.kind in blocks.BLOCK_KINDS:
+            spec = blocks.BlockSpec(kind=args.kind, batch=args.batch, tokens=args.tokens, dim=args.dim,
+                                    heads=args.heads, hidden=args.hidden, layers=args.layers, image=args.image,
+                                    channels=args.channels, patch=args.patch,
+                                    eps=b.eps if args.eps is None else args.eps, dynamic=args.dynamic,
+                                    seed=args.seed)
+        else:
+            if args.dynamic:
+                p.error("--dynamic is for --kind vit and llama")
+            spec = LayerSpec(kind=args.kind, batch=args.batch, tokens=args.tokens, dim=args.dim, heads=args.heads,
+                             hidden=args.hidden, layers=args.layers, eps=d.eps if args.eps is None else args.eps,
+                             causal=args.causal, seed=args.seed)
     except ValueError as e:
         p.error(str(e))
     t0 = time.perf_counter()
-    meta = generate(spec, args.out, opset=args.opset, check=not args.no_check)
+    meta = generate(spec, args.out, opset=args.opset, check=not args.no_check, share_weights=args.share_weights)
     check = meta.get("onnxruntime_vs_numpy")
     print(f"{spec.describe()}: wrote model.onnx, x.npy, y_ref.npy to {args.out}"
           + (f" (onnxruntime vs numpy {check:.1e})" if check is not None else "")

@@ -6,8 +6,8 @@
 //
 //   OUT --input NAME=FILE.npy ... [--output-dir DIR] [--bench N] [--help]
 //
-// Inputs are named by graph input name and read from float32 .npy files of
-// exactly the model's shapes; every output is written to DIR/<name>.npy.
+// Inputs are named by graph input name and read from .npy files of exactly
+// the model's dtypes and shapes; every output is written to DIR/<name>.npy.
 // `--bench N` times N runs after a warm-up and prints the median and minimum
 // latency. Exit codes: 0 on success, 1 for runtime errors (files, shapes, the
 // model failing), 2 for usage errors.
@@ -77,10 +77,15 @@ static std::string formatDescShape(const ffn_tensor_desc &desc) {
 /// Prints one "  name: f32 [2, 3]" line per tensor.
 static void printTensors(std::FILE *stream, const ffn_tensor_desc *descs,
                          int32_t count) {
-  for (int32_t i = 0; i < count; ++i)
-    std::fprintf(stream, "  %s: f32 %s\n",
+  static const char *const kShortNames[] = {"f32", "f64", "i64", "i32",
+                                             "i16", "i8",  "bool"};
+  for (int32_t i = 0; i < count; ++i) {
+    int32_t dtype = descs[i].dtype;
+    std::fprintf(stream, "  %s: %s %s\n",
                  descs[i].name ? descs[i].name : "<unnamed>",
+                 dtype >= 0 && dtype < 7 ? kShortNames[dtype] : "?",
                  formatDescShape(descs[i]).c_str());
+  }
 }
 
 static void printUsageLine(std::FILE *stream) {
@@ -94,8 +99,8 @@ static void printHelp() {
   printUsageLine(stdout);
   std::printf(
       "\nRuns the model '%s' compiled by ffn-compile.\n\n"
-      "inputs (each given exactly once as --input NAME=FILE.npy; float32, "
-      "C order):\n",
+      "inputs (each given exactly once as --input NAME=FILE.npy of the "
+      "dtype below, C order):\n",
       getModelName());
   printTensors(stdout, ffn_model.inputs, ffn_model.num_inputs);
   std::printf(
@@ -194,14 +199,15 @@ static std::string parseArguments(int argc, char **argv, Options &options) {
 }
 
 /// Checks one tensor descriptor of the linked model; the runtime handles
-/// static float32 shapes only.
+/// static shapes of the dtypes of enum ffn_dtype.
 static std::string checkDesc(const ffn_tensor_desc &desc, const char *kind,
                              int32_t index) {
   std::string what = std::string(kind) + " #" + std::to_string(index);
   if (!desc.name)
     return what + " has no name";
   what += " '" + std::string(desc.name) + "'";
-  if (desc.dtype != FFN_DTYPE_F32)
+  const NpyDtype *dtype = getNpyDtype(desc.dtype);
+  if (!dtype)
     return what + " has unsupported dtype " + std::to_string(desc.dtype);
   if (desc.rank < 0 || (desc.rank > 0 && !desc.shape))
     return what + " has an invalid rank or shape";
@@ -211,7 +217,7 @@ static std::string checkDesc(const ffn_tensor_desc &desc, const char *kind,
       return what + " has dynamic shape " + formatDescShape(desc) +
              ", which the runtime does not support yet";
   int64_t numElements = getNumElements(shape);
-  if (numElements < 0 || uint64_t(numElements) > SIZE_MAX / sizeof(float))
+  if (numElements < 0 || uint64_t(numElements) > SIZE_MAX / dtype->size)
     return what + " has a shape too large for memory";
   return "";
 }
@@ -235,7 +241,7 @@ static std::string checkModel() {
 
 static size_t getByteSize(const ffn_tensor_desc &desc) {
   std::vector<int64_t> shape(desc.shape, desc.shape + desc.rank);
-  return size_t(getNumElements(shape)) * sizeof(float);
+  return size_t(getNumElements(shape)) * getNpyDtype(desc.dtype)->size;
 }
 
 /// Returns the file name output `index` is written to: its name with path
@@ -362,7 +368,7 @@ int main(int argc, char **argv) {
   for (int32_t i = 0; i < ffn_model.num_inputs; ++i) {
     const ffn_tensor_desc &desc = ffn_model.inputs[i];
     std::string error;
-    if (!readNpyF32(files[i], inputArrays[i], error)) {
+    if (!readNpy(files[i], *getNpyDtype(desc.dtype), inputArrays[i], error)) {
       runtimeError("input '" + std::string(desc.name) + "': " + error);
       inputsOk = false;
       continue;
@@ -420,9 +426,8 @@ int main(int argc, char **argv) {
   for (int32_t i = 0; i < ffn_model.num_outputs; ++i) {
     const ffn_tensor_desc &desc = ffn_model.outputs[i];
     std::string error;
-    if (!writeNpyF32(outputPaths[i], desc.shape, size_t(desc.rank),
-                     static_cast<const float *>(outputBuffers[i].data()),
-                     error))
+    if (!writeNpy(outputPaths[i], *getNpyDtype(desc.dtype), desc.shape,
+                  size_t(desc.rank), outputBuffers[i].data(), error))
       return runtimeError("output '" + std::string(desc.name) + "': " + error);
   }
   return kSuccess;

@@ -24,7 +24,7 @@
 using namespace ffn::runtime;
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-              "the runtime reads and writes little-endian float32 in place");
+              "the runtime reads and writes little-endian elements in place");
 
 /// The magic string every .npy file starts with.
 static constexpr char kMagic[] = "\x93NUMPY";
@@ -34,8 +34,20 @@ static constexpr size_t kMagicSize = sizeof(kMagic) - 1;
 /// 10000 bytes unless told otherwise; anything near this limit is hostile.
 static constexpr uint64_t kMaxHeaderSize = 1 << 20;
 
-/// The only dtype the runtime loads and stores.
-static constexpr std::string_view kFloat32Descr = "<f4";
+/// The element types of model inputs and outputs, by enum ffn_dtype
+/// (ffn/Runtime/ModelABI.h); bool is one byte per element, as NumPy stores
+/// it.
+static const NpyDtype kDtypes[] = {
+    {"<f4", "float32", 4}, {"<f8", "float64", 8}, {"<i8", "int64", 8},
+    {"<i4", "int32", 4},   {"<i2", "int16", 2},   {"|i1", "int8", 1},
+    {"|b1", "bool", 1},
+};
+
+const NpyDtype *ffn::runtime::getNpyDtype(int32_t dtype) {
+  if (dtype < 0 || size_t(dtype) >= sizeof(kDtypes) / sizeof(kDtypes[0]))
+    return nullptr;
+  return &kDtypes[dtype];
+}
 
 //===----------------------------------------------------------------------===//
 // AlignedBuffer
@@ -434,6 +446,11 @@ bool ffn::runtime::readNpyHeader(const std::string &path, NpyHeader &header,
 
 bool ffn::runtime::readNpyF32(const std::string &path, NpyArray &array,
                               std::string &error) {
+  return readNpy(path, kDtypes[0], array, error);
+}
+
+bool ffn::runtime::readNpy(const std::string &path, const NpyDtype &dtype,
+                           NpyArray &array, std::string &error) {
   uint64_t fileSize = 0;
   FileDescriptor fd(openForReading(path, fileSize, error));
   if (fd.get() < 0)
@@ -442,9 +459,9 @@ bool ffn::runtime::readNpyF32(const std::string &path, NpyArray &array,
   if (!readHeader(fd.get(), fileSize, path, header, error))
     return false;
 
-  if (header.descr != kFloat32Descr) {
-    error =
-        "expected float32 ('<f4') but " + path + " has '" + header.descr + "'";
+  if (header.descr != dtype.descr) {
+    error = std::string("expected ") + dtype.name + " ('" + dtype.descr +
+            "') but " + path + " has '" + header.descr + "'";
     return false;
   }
   if (header.fortranOrder) {
@@ -454,16 +471,17 @@ bool ffn::runtime::readNpyF32(const std::string &path, NpyArray &array,
   }
   int64_t numElements = getNumElements(header.shape);
   if (numElements < 0 || numElements > std::numeric_limits<int64_t>::max() /
-                                           int64_t(sizeof(float))) {
+                                           int64_t(dtype.size)) {
     error = path + " has a corrupt npy header: shape " +
             formatShape(header.shape) + " is too large";
     return false;
   }
-  uint64_t dataSize = uint64_t(numElements) * sizeof(float);
+  uint64_t dataSize = uint64_t(numElements) * dtype.size;
   uint64_t available = fileSize - header.dataOffset;
   if (available != dataSize) {
     error = path + (available < dataSize ? " is truncated" : " is corrupt") +
-            ": shape " + formatShape(header.shape) + " of float32 needs " +
+            ": shape " + formatShape(header.shape) + " of " + dtype.name +
+            " needs " +
             std::to_string(dataSize) + " data bytes but the file holds " +
             std::to_string(available);
     return false;
@@ -488,11 +506,12 @@ bool ffn::runtime::readNpyF32(const std::string &path, NpyArray &array,
 // Writing
 //===----------------------------------------------------------------------===//
 
-/// Builds the header (dict, space padding and newline) for a float32 array
-/// of `shape` and returns it together with the format version it needs.
-static std::string buildHeader(const int64_t *shape, size_t rank,
-                               uint8_t &majorVersion) {
-  std::string dict = "{'descr': '" + std::string(kFloat32Descr) +
+/// Builds the header (dict, space padding and newline) for an array of
+/// `descr` and `shape` and returns it together with the format version it
+/// needs.
+static std::string buildHeader(std::string_view descr, const int64_t *shape,
+                               size_t rank, uint8_t &majorVersion) {
+  std::string dict = "{'descr': '" + std::string(descr) +
                      "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < rank; ++i) {
     if (i)
@@ -519,16 +538,21 @@ static std::string buildHeader(const int64_t *shape, size_t rank,
 bool ffn::runtime::writeNpyF32(const std::string &path, const int64_t *shape,
                                size_t rank, const float *data,
                                std::string &error) {
+  return writeNpy(path, kDtypes[0], shape, rank, data, error);
+}
+
+bool ffn::runtime::writeNpy(const std::string &path, const NpyDtype &dtype,
+                            const int64_t *shape, size_t rank,
+                            const void *data, std::string &error) {
   std::vector<int64_t> dims(shape, shape + rank);
   int64_t numElements = getNumElements(dims);
   if (numElements < 0 ||
-      uint64_t(numElements) >
-          std::numeric_limits<size_t>::max() / sizeof(float)) {
+      uint64_t(numElements) > std::numeric_limits<size_t>::max() / dtype.size) {
     error = "cannot write " + path + ": invalid shape " + formatShape(dims);
     return false;
   }
   uint8_t majorVersion = 1;
-  std::string header = buildHeader(shape, rank, majorVersion);
+  std::string header = buildHeader(dtype.descr, shape, rank, majorVersion);
 
   std::string prefix(kMagic, kMagicSize);
   prefix += char(majorVersion);
@@ -551,7 +575,7 @@ bool ffn::runtime::writeNpyF32(const std::string &path, const int64_t *shape,
   struct stat info;
   bool isRegularFile =
       ::fstat(fileno(file), &info) == 0 && S_ISREG(info.st_mode);
-  size_t dataSize = size_t(numElements) * sizeof(float);
+  size_t dataSize = size_t(numElements) * dtype.size;
   bool ok =
       std::fwrite(prefix.data(), 1, prefix.size(), file) == prefix.size() &&
       std::fwrite(header.data(), 1, header.size(), file) == header.size() &&

@@ -21,7 +21,7 @@
 // CHECK:       ffn.mlp{{.+}}ffn.applied = ["fuse-horizontal"]
 // CHECK:         ffn.linear %{{.+}} -> tensor<2x3x20xf32>
 
-// REPORT: gated {{.+}} fuse-horizontal
+// REPORT: gated {{.+}} permute-neurons,fuse-horizontal
 
 // SAME: max_rel_error
 // SAME-NOT: FAIL

@@ -1,7 +1,8 @@
 //===- ffn-compile.cpp - the ffn end-to-end compiler driver ---------------===//
 //
 // ffn-compile MODEL -o OUT [--emit=exe|lib|obj|llvm|mlir] [-O0..-O3]
-//             [--target=cpu] [--cpu=NAME] [--ffn-report[=FILE.json]]
+//             [--target=cpu|cuda] [--cpu=NAME] [--gpu-arch=sm_80|sm_90]
+//             [--ffn-report[=FILE.json]]
 //
 // A thin command-line layer over ffn/Compiler: every option maps onto
 // CompileOptions.
@@ -49,9 +50,19 @@ static cl::opt<unsigned> optLevel(
     cl::desc("Optimisation level: -O0 no FFN rewrites, -O2 (default) exact "
              "FFN rewrites, -O3 also LLVM -O3"),
     cl::cat(category));
-static cl::opt<std::string> target("target", cl::init("cpu"),
-                                   cl::desc("Target: cpu (default)"),
-                                   cl::cat(category));
+static cl::opt<std::string>
+    target("target", cl::init("cpu"),
+           cl::desc("Target: cpu (default) or cuda (NVIDIA GPUs)"),
+           cl::cat(category));
+static cl::opt<std::string>
+    gpuArch("gpu-arch", cl::init("sm_90"),
+            cl::desc("GPU architecture for --target=cuda: sm_80 or sm_90"),
+            cl::cat(category));
+static cl::opt<std::string> cudaToolkit(
+    "cuda-toolkit",
+    cl::desc("CUDA toolkit for --target=cuda (default: $CUDA_HOME, else "
+             "/usr/local/cuda)"),
+    cl::value_desc("DIR"), cl::cat(category));
 static cl::opt<std::string>
     cpu("cpu", cl::init("native"),
         cl::desc("CPU to generate code for (native, x86-64-v3, x86-64-v4, "
@@ -91,9 +102,12 @@ int main(int argc, char **argv) {
   if (optLevel > 3)
     return fail("unknown optimisation level -O" + Twine(optLevel.getValue()) +
                 " (use -O0 to -O3)");
-  if (target != "cpu")
+  if (target != "cpu" && target != "cuda")
     return fail("unknown or unsupported target '" + target +
-                "' (this build supports --target=cpu)");
+                "' (use --target=cpu or --target=cuda)");
+  if (target != "cuda" && (gpuArch.getNumOccurrences() ||
+                           cudaToolkit.getNumOccurrences()))
+    return fail("--gpu-arch and --cuda-toolkit apply to --target=cuda");
   if (fuseFFN != "auto" && fuseFFN != "always" && fuseFFN != "never")
     return fail("unknown --fuse-ffn value '" + fuseFFN +
                 "' (use auto, always or never)");
@@ -113,6 +127,9 @@ int main(int argc, char **argv) {
   options.reportPath = report;
   options.toolPath = sys::fs::getMainExecutable(argv[0], (void *)&main);
   options.shapes.assign(shapes.begin(), shapes.end());
+  options.target = target;
+  options.gpuArch = gpuArch;
+  options.cudaToolkit = cudaToolkit;
 
   registerAllPasses();
   mlir::DialectRegistry registry;

@@ -32,6 +32,13 @@ static llvm::cl::list<std::string>
                           "(NAME=2x128x768); for ONNX inputs only"),
            llvm::cl::value_desc("NAME=DIMS"));
 
+static llvm::cl::opt<bool> listONNXOps(
+    "list-onnx-ops",
+    llvm::cl::desc("Print the ONNX ops the importer claims, one per line with "
+                   "its opsets (`Add 13-21`), then the element types graph "
+                   "inputs and outputs may have (`dtypes FLOAT ...`), and "
+                   "exit"));
+
 /// Imports the ONNX model at `inputPath` and hands it, as bytecode in memory
 /// (which keeps locations and resource blobs exactly), to MlirOptMain.
 static LogicalResult importAndRun(StringRef inputPath, StringRef outputPath,
@@ -86,6 +93,16 @@ int main(int argc, char **argv) {
   ffn::registerAllPasses();
   auto [inputPath, outputPath] = registerAndParseCLIOptions(
       argc, argv, "ffn optimizer driver\n", registry);
+  if (listONNXOps) {
+    for (const ffn::ONNXOpSupport &op : ffn::getSupportedONNXOps())
+      llvm::outs() << op.opType << " " << op.minOpset << "-" << op.maxOpset
+                   << "\n";
+    llvm::outs() << "dtypes";
+    for (const std::string &type : ffn::getSupportedONNXTypes())
+      llvm::outs() << " " << type;
+    llvm::outs() << "\n";
+    return EXIT_SUCCESS;
+  }
   if (!ffn::isONNXFile(inputPath)) {
     if (!shapes.empty()) {
       llvm::WithColor::error(llvm::errs(), "ffn-opt")

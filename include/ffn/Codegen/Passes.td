@@ -116,4 +116,81 @@ def CPUTileAndVectorize : Pass<"ffn-cpu-tile-and-vectorize",
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU (NVIDIA) code generation
+//===----------------------------------------------------------------------===//
+
+def GPUDeviceMemory : Pass<"ffn-gpu-device-memory", "::mlir::ModuleOp"> {
+  let summary = "Move the host-side buffers of bufferised functions to the GPU";
+  let description = [{
+    Runs after bufferisation, before the thread tiles become GPU kernels.
+    Every memref argument of a public function (caller-owned host memory)
+    gets a device buffer: it is copied in at entry and, unless it is a
+    read-only input (`bufferization.writable = false`), copied back before
+    returning. `memref.alloc`/`memref.dealloc` outside the tiles become
+    `gpu.alloc`/`gpu.dealloc`, contiguous `memref.copy` becomes
+    `gpu.memcpy`, and `memref.get_global` of a constant (a weight) becomes a
+    call to the runtime's `ffn_cuda_constant_<type>`, which uploads the
+    weight once per process and returns its device copy. Temporaries inside
+    the tiles become stack buffers of the thread. Linalg ops left
+    outside the tiles are reported: they would run on the host over device
+    memory.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def GPUMapForall : Pass<"ffn-gpu-map-forall", "::mlir::func::FuncOp"> {
+  let summary = "Turn nested scf.forall tiles into scf.parallel mapped to the GPU";
+  let description = [{
+    Outermost `scf.forall` loops become `scf.parallel` loops mapped to
+    blocks, the loops nested directly in them to threads, deeper ones run
+    sequentially. The last induction variable maps to `x` (consecutive
+    threads touch consecutive elements of the innermost dimension), the one
+    before to `y`, then `z`; further dimensions are sequential.
+    `convert-parallel-loops-to-gpu` then builds the `gpu.launch` ops.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def GPUTile : Pass<"ffn-gpu-tile", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops on tensors into GPU block and thread tiles";
+  let description = [{
+    Every linalg op at the top level of a function becomes two nested
+    `scf.forall` loops: block tiles over (up to three of) its parallel
+    dimensions and, inside, thread tiles of one element (or
+    `gemm-thread-tile` elements for GEMMs). Producers are fused into the
+    tiles when each element they produce is read by exactly one tile: the
+    GEMM of an elementwise consumer (bias, activation, residual), the
+    broadcast bias that initialises a GEMM's accumulator, and elementwise
+    producers. So a linear layer with its activation is one kernel.
+    Reduction dimensions stay whole inside a thread. This is the plain
+    SIMT strategy: no shared memory and no tensor cores yet.
+  }];
+  let options = [
+    Option<"blockTileX", "block-tile-x", "int64_t", /*default=*/"32",
+           "elements of the innermost parallel dimension per block">,
+    Option<"blockTileY", "block-tile-y", "int64_t", /*default=*/"8",
+           "elements of the next parallel dimension per block">,
+    Option<"gemmThreadTile", "gemm-thread-tile", "int64_t", /*default=*/"1",
+           "GEMM outputs per thread along each of the last two dimensions">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // FFN_CODEGEN_PASSES_TD

@@ -45,6 +45,12 @@ struct CompileOptions {
   std::string toolPath;
   /// `--shape NAME=2x128x768` pins for the dynamic dimensions of ONNX inputs.
   std::vector<std::string> shapes;
+  /// "cpu" (default) or "cuda" (NVIDIA GPUs; see lib/Compiler/CudaBackend.h).
+  std::string target = "cpu";
+  /// For --target=cuda: the GPU architecture (sm_80, sm_90) and the CUDA
+  /// toolkit (empty: $CUDA_HOME, else /usr/local/cuda).
+  std::string gpuArch = "sm_90";
+  std::string cudaToolkit;
   /// CPU whole-FFN fusion: "auto" (where it pays), "always" or "never".
   std::string fuseFFN = "auto";
 };
@@ -53,6 +59,9 @@ struct CompileOptions {
 struct TensorInterface {
   std::string name;
   std::vector<int64_t> shape;
+  /// The element type at the ABI (enum ffn_dtype of ffn/Runtime/ModelABI.h):
+  /// FFN_DTYPE_F32 (0), F64, I64, I32, I16, I8 or BOOL (one byte, 0 or 1).
+  int32_t dtype = 0;
 };
 
 /// The model's calling interface, derived from its entry function.

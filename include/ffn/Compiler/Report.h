@@ -44,6 +44,12 @@ struct FFNReportEntry {
 struct FFNReport {
   std::vector<FFNReportEntry> ffns;
   std::optional<double> totalMaxRelError;
+  /// Parameters of all FFNs with every distinct value counted once. An
+  /// entry's own `params` counts each of its parameters even when another
+  /// FFN shares it (ffn-dedup-weights); these totals count a shared weight
+  /// once, as the artifact stores it.
+  int64_t uniqueParamsBefore = 0;
+  int64_t uniqueParamsAfter = 0;
 
   /// Records every ffn.mlp of `module` as it is now (before any rewrite) and
   /// tags each with its entry's index.

@@ -1,7 +1,9 @@
 //===- Pipelines.h - named ffn pass pipelines -------------------*- C++ -*-===//
 //
 // The pass pipelines ffn-compile runs, registered for ffn-opt too:
-// `ffn-lower-to-cpu` (ffn/linalg on tensors to the LLVM dialect).
+// `ffn-lower-to-cpu` (ffn/linalg on tensors to the LLVM dialect) and
+// `ffn-lower-to-nvvm` (the same, as host code launching NVIDIA GPU kernels
+// embedded as a binary).
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +49,46 @@ LogicalResult buildLowerToCPUPipeline(OpPassManager &pm,
 
 /// The textual form of the pipeline, for documentation and debugging.
 std::string getLowerToCPUPipelineText(const CPUPipelineOptions &options);
+
+/// Options of `ffn-lower-to-nvvm`.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> gpuArch{
+      *this, "gpu-arch",
+      llvm::cl::desc("NVIDIA GPU architecture: sm_80 or sm_90"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit (ptxas, fatbinary, libdevice); empty: "
+                     "$CUDA_HOME, else /usr/local/cuda"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Embedded GPU code: fatbin (SASS + PTX), bin (cubin) "
+                     "or isa (PTX text, JIT-compiled at load)"),
+      llvm::cl::init("fatbin")};
+  PassOptions::Option<int64_t> gemmThreadTile{
+      *this, "gemm-thread-tile",
+      llvm::cl::desc("GEMM outputs per thread along each output dimension"),
+      llvm::cl::init(2)};
+};
+
+/// The GPU architectures ffn-lower-to-nvvm generates code for.
+bool isSupportedGPUArch(llvm::StringRef arch);
+
+/// The CUDA toolkit `options` name, $CUDA_HOME, or /usr/local/cuda.
+std::string resolveCUDAToolkit(llvm::StringRef toolkit);
+
+/// Appends ffn-lower-to-nvvm: ffn → linalg → block/thread tiles with fused
+/// epilogues → buffers on the device → gpu.launch → outlined kernels → NVVM
+/// → a gpu.binary from the toolkit's ptxas; the host side to the LLVM
+/// dialect calling the `mgpu*` runtime (runtime/cuda). Public functions
+/// take host buffers and return their results through out-parameters.
+LogicalResult buildLowerToNVVMPipeline(OpPassManager &pm,
+                                       const GPUPipelineOptions &options,
+                                       llvm::raw_ostream &errs);
+
+/// The textual form of the GPU pipeline.
+std::string getLowerToNVVMPipelineText(const GPUPipelineOptions &options);
 
 /// Registers the named pipelines with the global registry.
 void registerPipelines();

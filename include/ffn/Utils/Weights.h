@@ -44,6 +44,13 @@ Value createWeightConstant(OpBuilder &builder, Location loc,
                            RankedTensorType type, llvm::ArrayRef<float> data,
                            llvm::StringRef nameHint);
 
+/// Frees the data of the builtin dialect's resource blobs (dense_resource
+/// weights) that no operation under `root` refers to any more: weights
+/// replaced by transformed copies (transposed, folded, fused) would otherwise
+/// stay in the context until it is destroyed. With a null `root`, frees every
+/// blob (once nothing will read them again). Returns the bytes freed.
+size_t releaseUnusedWeights(MLIRContext *context, Operation *root);
+
 } // namespace ffn
 } // namespace mlir
 

@@ -61,6 +61,61 @@ static std::string resourceKey(StringRef name) {
   return key;
 }
 
+/// The element type of graph inputs and outputs of ONNX type `type`, or null
+/// when the importer does not take it. BOOL is i1 inside the function and
+/// i8 at its boundary (see importInputs).
+static Type boundaryElementType(Builder &b, int32_t type) {
+  switch (type) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::INT64:
+    return b.getI64Type();
+  case onnx::TensorProto::INT32:
+    return b.getI32Type();
+  case onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::INT8:
+    return b.getI8Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return Type();
+  }
+}
+
+std::vector<std::string> mlir::ffn::getSupportedONNXTypes() {
+  return {"FLOAT", "DOUBLE", "INT64", "INT32", "INT16", "INT8", "BOOL"};
+}
+
+/// `value` (an i1 or i8 tensor) as a tensor of `element` (i8 or i1):
+/// elementwise `x != 0` or zero extension, as a linalg.generic.
+static Value convertBool(OpBuilder &b, Location loc, Value value,
+                         Type element) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rank = type.getRank();
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), element);
+  SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(rank));
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{value}, ValueRange{init},
+      maps, SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value result;
+        if (element.isInteger(1)) {
+          Value zero = arith::ConstantOp::create(
+              nested, nestedLoc, nested.getIntegerAttr(args[0].getType(), 0));
+          result = arith::CmpIOp::create(nested, nestedLoc,
+                                         arith::CmpIPredicate::ne, args[0],
+                                         zero);
+        } else {
+          result = arith::ExtUIOp::create(nested, nestedLoc, element, args[0]);
+        }
+        linalg::YieldOp::create(nested, nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
 InFlightDiagnostic NodeContext::emitError() const {
   InFlightDiagnostic diag = mlir::emitError(loc);
   diag << "node '" << name << "' (";
@@ -114,11 +169,13 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
                        << "' imports no opset of the default ONNX domain";
     return nullptr;
   }
-  if (defaultOpset->second < 13 || defaultOpset->second > 21) {
+  if (defaultOpset->second < kMinONNXOpset ||
+      defaultOpset->second > kMaxONNXOpset) {
     emitError(fileLoc) << "model '" << modelName << "' uses opset "
                        << defaultOpset->second
                        << " of the default ONNX domain; the importer "
-                          "supports opsets 13 to 21";
+                          "supports opsets "
+                       << kMinONNXOpset << " to " << kMaxONNXOpset;
     return nullptr;
   }
   onnx::GraphProto &graph = *model.mutable_graph();
@@ -180,6 +237,7 @@ LogicalResult GraphImporter::importInputs() {
   SmallVector<Type> types;
   SmallVector<Location> locs;
   SmallVector<std::string> names;
+  SmallVector<bool> isBool;
   llvm::StringSet<> usedPins;
   for (const onnx::ValueInfoProto &input : graph.input()) {
     const std::string &name = input.name();
@@ -198,10 +256,12 @@ LogicalResult GraphImporter::importInputs() {
                             << "' is not a tensor; only tensor inputs are "
                                "supported";
     const onnx::TypeProto_Tensor &tensorType = input.type().tensor_type();
-    if (tensorType.elem_type() != onnx::TensorProto::FLOAT)
+    Type element = boundaryElementType(builder, tensorType.elem_type());
+    if (!element)
       return emitError(loc) << "graph input '" << name << "' has element type "
                             << dataTypeName(tensorType.elem_type())
-                            << "; only FLOAT (f32) inputs are supported";
+                            << "; only FLOAT, DOUBLE, INT64, INT32, INT16, "
+                               "INT8 and BOOL inputs are supported";
 
     const SmallVector<int64_t> *pinned = nullptr;
     auto pin = options.pinnedShapes.find(name);
@@ -250,7 +310,11 @@ LogicalResult GraphImporter::importInputs() {
         shape.push_back((*pinned)[d]);
       }
     }
-    types.push_back(RankedTensorType::get(shape, builder.getF32Type()));
+    // Booleans cross the boundary as bytes (i1 memrefs are read as packed
+    // bits by vector loads) and are compared with zero on entry.
+    types.push_back(RankedTensorType::get(
+        shape, element.isInteger(1) ? builder.getI8Type() : element));
+    isBool.push_back(element.isInteger(1));
     locs.push_back(loc);
     names.push_back(name);
     values[name] = Value(); // Reserve the name; set below.
@@ -263,13 +327,17 @@ LogicalResult GraphImporter::importInputs() {
 
   func.setType(builder.getFunctionType(types, {}));
   Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
   for (auto [i, name] : llvm::enumerate(names)) {
     BlockArgument arg = entry->getArgument(i);
     arg.setLoc(locs[i]);
     values[name] = arg;
     func.setArgAttr(i, "ffn.name", builder.getStringAttr(name));
+    if (isBool[i]) {
+      func.setArgAttr(i, "ffn.bool", builder.getUnitAttr());
+      values[name] = convertBool(builder, locs[i], arg, builder.getI1Type());
+    }
   }
-  builder.setInsertionPointToStart(entry);
   return success();
 }
 
@@ -313,6 +381,7 @@ LogicalResult GraphImporter::importOutputs() {
     return emitError(fileLoc)
            << "model '" << modelName << "' has no graph outputs";
   SmallVector<Value> results;
+  SmallVector<bool> outputIsBool;
   for (const onnx::ValueInfoProto &output : graph.output()) {
     const std::string &name = output.name();
     Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
@@ -324,17 +393,18 @@ LogicalResult GraphImporter::importOutputs() {
                             << "' is not a graph input, initializer or "
                                "output of any node";
     auto type = dyn_cast<RankedTensorType>(value->getType());
-    if (!type || !type.getElementType().isF32())
-      return emitError(loc)
-             << "graph output '" << name << "' has type " << value->getType()
-             << "; only f32 outputs are supported";
+    if (!type)
+      return emitError(loc) << "graph output '" << name << "' has type "
+                            << value->getType() << "; expected a tensor";
+    Type element = type.getElementType();
     if (output.type().has_tensor_type()) {
       const onnx::TypeProto_Tensor &declared = output.type().tensor_type();
       if (declared.elem_type() != onnx::TensorProto::UNDEFINED &&
-          declared.elem_type() != onnx::TensorProto::FLOAT)
+          boundaryElementType(builder, declared.elem_type()) != element)
         return emitError(loc)
                << "graph output '" << name << "' is declared with element type "
-               << dataTypeName(declared.elem_type()) << " but computed as f32";
+               << dataTypeName(declared.elem_type()) << " but computed as "
+               << element;
       if (declared.has_shape()) {
         const onnx::TensorShapeProto &shape = declared.shape();
         bool matches = shape.dim_size() == type.getRank();
@@ -354,13 +424,32 @@ LogicalResult GraphImporter::importOutputs() {
         }
       }
     }
+    if (element.isInteger(1)) {
+      outputIsBool.push_back(true);
+      results.push_back(
+          convertBool(builder, loc, *value, builder.getI8Type()));
+      continue;
+    }
+    if (!llvm::is_contained(
+            ArrayRef<Type>{builder.getF32Type(), builder.getF64Type(),
+                           builder.getI64Type(), builder.getI32Type(),
+                           builder.getIntegerType(16), builder.getI8Type()},
+            element))
+      return emitError(loc)
+             << "graph output '" << name << "' has type " << value->getType()
+             << "; only FLOAT, DOUBLE, INT64, INT32, INT16, INT8 and BOOL "
+                "outputs are supported";
+    outputIsBool.push_back(false);
     results.push_back(*value);
   }
   func::ReturnOp::create(builder, fileLoc, results);
   func.setType(builder.getFunctionType(func.getArgumentTypes(),
                                        ValueRange(results).getTypes()));
-  for (auto [i, output] : llvm::enumerate(graph.output()))
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, "ffn.name", builder.getStringAttr(output.name()));
+    if (outputIsBool[i])
+      func.setResultAttr(i, "ffn.bool", builder.getUnitAttr());
+  }
   return success();
 }
 

@@ -299,11 +299,21 @@ LogicalResult foldIntBinary(NodeContext &n, char op);
 /// Whether all of the node's given inputs are known integers.
 bool allInputsKnownInts(NodeContext &n);
 
+// Norms.cpp: BatchNormalization (inference form) as a channels-last
+// ffn.batch_norm.
+LogicalResult importBatchNormalization(NodeContext &n);
+
 // Attention.cpp: products of activations and Softmax.
 LogicalResult importSoftmax(NodeContext &n);
 /// MatMul whose operands are not (activation, constant 2-D weight):
 /// linalg.matmul / linalg.batch_matmul with numpy batch broadcasting.
 LogicalResult importGeneralMatMul(NodeContext &n);
+
+// Conv.cpp: patch embeddings.
+/// Conv with kernel equal to strides (no padding, group 1, dilation 1) as
+/// patches times the weight in one ffn.linear; rejects other convolutions.
+LogicalResult importConv(NodeContext &n);
+LogicalResult importFlatten(NodeContext &n);
 
 } // namespace onnx_import
 } // namespace ffn

@@ -60,6 +60,45 @@ static ArrayRef<int64_t> shapeOf(Value value) {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
+/// Pow whose base and exponent types differ, or are integers (f32 base with
+/// an int exponent, int base with an f32 exponent): both are computed in f64
+/// and the result converted to the base's type, as numpy's power does.
+static LogicalResult importMixedPow(NodeContext &n, Value lhs, Value rhs) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  auto isSupported = [](Type t) {
+    return isa<Float32Type, Float64Type>(t) ||
+           (t.isSignlessInteger() && !t.isInteger(1));
+  };
+  Type base = getElementTypeOrSelf(lhs.getType());
+  Type exponent = getElementTypeOrSelf(rhs.getType());
+  if (!isSupported(base) || !isSupported(exponent))
+    return n.emitError() << "operands of types " << lhs.getType() << " and "
+                         << rhs.getType() << " are not supported";
+  FailureOr<SmallVector<int64_t>> shape =
+      g.broadcastShapes(n, shapeOf(lhs), shapeOf(rhs));
+  if (failed(shape))
+    return failure();
+  auto toF64 = [&](Value v) -> Value {
+    v = g.broadcastTo(n.loc, v, *shape);
+    Type t = getElementTypeOrSelf(v.getType());
+    auto type = RankedTensorType::get(*shape, b.getF64Type());
+    if (t.isF64())
+      return v;
+    if (isa<FloatType>(t))
+      return arith::ExtFOp::create(b, n.loc, type, v);
+    return arith::SIToFPOp::create(b, n.loc, type, v);
+  };
+  Value pow = math::PowFOp::create(b, n.loc, toF64(lhs), toF64(rhs));
+  auto resultType = RankedTensorType::get(*shape, base);
+  Value result = pow;
+  if (isa<Float32Type>(base))
+    result = arith::TruncFOp::create(b, n.loc, resultType, pow);
+  else if (isa<IntegerType>(base))
+    result = arith::FPToSIOp::create(b, n.loc, resultType, pow);
+  return g.setOutput(n, 0, result);
+}
+
 /// Add, Sub, Mul, Div, Pow: numpy broadcasting, then the arith/math op on
 /// equal shapes. Add/Sub/Mul/Div of integers known at import (shape
 /// arithmetic) are folded.
@@ -77,29 +116,68 @@ template <typename OpTy> static LogicalResult importBinary(NodeContext &n) {
     if constexpr (std::is_same_v<OpTy, arith::DivFOp>)
       return foldIntBinary(n, '/');
   }
-  FailureOr<Value> lhs = g.getF32Input(n, 0);
+  FailureOr<Value> lhs = g.getInput(n, 0);
   if (failed(lhs))
     return failure();
-  FailureOr<Value> rhs = g.getF32Input(n, 1);
+  FailureOr<Value> rhs = g.getInput(n, 1);
   if (failed(rhs))
     return failure();
+  if constexpr (std::is_same_v<OpTy, math::PowFOp>) {
+    if (getElementTypeOrSelf(lhs->getType()) !=
+        getElementTypeOrSelf(rhs->getType()))
+      return importMixedPow(n, *lhs, *rhs);
+  }
+  // Floats (f32, f64) take OpTy; integers (not booleans) its integer form.
+  Type element = getElementTypeOrSelf(lhs->getType());
+  bool isInt = element.isSignlessInteger() && !element.isInteger(1);
+  if (!isa<RankedTensorType>(lhs->getType()) ||
+      element != getElementTypeOrSelf(rhs->getType()) ||
+      !(isa<Float32Type, Float64Type>(element) || isInt) ||
+      (isInt && std::is_same_v<OpTy, math::PowFOp>)) {
+    if constexpr (std::is_same_v<OpTy, math::PowFOp>)
+      if (isInt)
+        return importMixedPow(n, *lhs, *rhs);
+    return n.emitError() << "operands of types " << lhs->getType() << " and "
+                         << rhs->getType() << " are not supported (expected "
+                         << "two f32 or f64 tensors"
+                         << (std::is_same_v<OpTy, math::PowFOp>
+                                 ? ""
+                                 : ", or two integer tensors of one type")
+                         << ")";
+  }
   FailureOr<SmallVector<int64_t>> shape =
       g.broadcastShapes(n, shapeOf(*lhs), shapeOf(*rhs));
   if (failed(shape))
     return failure();
+  OpBuilder &b = g.getBuilder();
   Value l = g.broadcastTo(n.loc, *lhs, *shape);
   Value r = g.broadcastTo(n.loc, *rhs, *shape);
-  return g.setOutput(n, 0, OpTy::create(g.getBuilder(), n.loc, l, r));
+  if (!isInt)
+    return g.setOutput(n, 0, OpTy::create(b, n.loc, l, r));
+  Value result;
+  if constexpr (std::is_same_v<OpTy, arith::AddFOp>)
+    result = arith::AddIOp::create(b, n.loc, l, r);
+  else if constexpr (std::is_same_v<OpTy, arith::SubFOp>)
+    result = arith::SubIOp::create(b, n.loc, l, r);
+  else if constexpr (std::is_same_v<OpTy, arith::MulFOp>)
+    result = arith::MulIOp::create(b, n.loc, l, r);
+  else if constexpr (std::is_same_v<OpTy, arith::DivFOp>)
+    result = arith::DivSIOp::create(b, n.loc, l, r);
+  return g.setOutput(n, 0, result);
 }
 
-/// Unary ops that map onto one op of the same shape.
+/// Unary ops that map onto one op of the same shape, on f32 or f64.
 template <typename OpTy> static LogicalResult importUnary(NodeContext &n) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 1, 1)))
     return failure();
-  FailureOr<Value> x = g.getF32Input(n, 0);
+  FailureOr<Value> x = g.getInput(n, 0);
   if (failed(x))
     return failure();
+  if (!isa<RankedTensorType>(x->getType()) ||
+      !isa<Float32Type, Float64Type>(getElementTypeOrSelf(x->getType())))
+    return n.emitError() << "input '" << n.node.input(0) << "' has type "
+                         << x->getType() << "; expected an f32 or f64 tensor";
   return g.setOutput(n, 0, OpTy::create(g.getBuilder(), n.loc, *x));
 }
 
@@ -207,12 +285,116 @@ static FailureOr<Value> toFeatureVector(NodeContext &n, Value value,
                        << features << " elements for the normalised axis";
 }
 
+/// The sum of `x` over its dimensions from `axis` on, divided by `count`:
+/// a tensor of the leading dimensions.
+static Value meanOverTrailing(NodeContext &n, Value x, int64_t axis,
+                              int64_t count) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> dims;
+  for (int64_t d = axis; d < type.getRank(); ++d)
+    dims.push_back(d);
+  ArrayRef<int64_t> kept = type.getShape().take_front(axis);
+  Type f32 = type.getElementType();
+  Value zero = arith::ConstantOp::create(b, n.loc, b.getF32FloatAttr(0.0f));
+  Value empty = tensor::EmptyOp::create(b, n.loc, kept, f32);
+  Value init =
+      linalg::FillOp::create(b, n.loc, ValueRange{zero}, ValueRange{empty})
+          .getResult(0);
+  auto reduce = linalg::ReduceOp::create(
+      b, n.loc, ValueRange{x}, ValueRange{init}, dims,
+      [](OpBuilder &nested, Location loc, ValueRange args) {
+        Value sum = arith::AddFOp::create(nested, loc, args[0], args[1]);
+        linalg::YieldOp::create(nested, loc, sum);
+      });
+  return arith::DivFOp::create(
+      b, n.loc, reduce.getResult(0),
+      g.splatF32(n.loc, RankedTensorType::get(kept, f32),
+                 static_cast<float>(count)));
+}
+
+/// LayerNormalization over the dimensions from `axis` on, with the Mean and
+/// InvStdDev outputs (X's shape with those dimensions 1): the definition's
+/// decomposition in reductions and elementwise ops, for what ffn.layer_norm
+/// (last axis, Y only) does not cover.
+static LogicalResult buildDecomposedLayerNorm(NodeContext &n, Value x,
+                                              int64_t axis, float epsilon) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t count = 1;
+  for (int64_t d = axis; d < rank; ++d)
+    count *= shape[d];
+  SmallVector<int64_t> reducedDims;
+  for (int64_t d = axis; d < rank; ++d)
+    reducedDims.push_back(d);
+  auto spread = [&](Value v) -> Value {
+    Value init = tensor::EmptyOp::create(b, n.loc, shape, type.getElementType());
+    return linalg::BroadcastOp::create(b, n.loc, v, init, reducedDims)
+        .getResult()[0];
+  };
+  // Scale and bias broadcast (numpy, from the right) to the normalised
+  // dimensions.
+  SmallVector<Value> params;
+  for (int i = 1; i < 3; ++i) {
+    FailureOr<Value> p = g.getOptionalF32Input(n, i);
+    if (failed(p))
+      return failure();
+    if (!*p) {
+      params.push_back(Value());
+      continue;
+    }
+    ArrayRef<int64_t> pShape = shapeOf(*p);
+    FailureOr<SmallVector<int64_t>> joint =
+        g.broadcastShapes(n, shape.drop_front(axis), pShape);
+    if (failed(joint))
+      return failure();
+    if (ArrayRef<int64_t>(*joint) != shape.drop_front(axis))
+      return n.emitError() << (i == 1 ? "scale" : "bias") << " of shape "
+                           << GraphImporter::shapeStr(pShape)
+                           << " does not broadcast to the normalised shape "
+                           << GraphImporter::shapeStr(shape.drop_front(axis));
+    params.push_back(g.broadcastTo(n.loc, *p, shape));
+  }
+  Value mean = meanOverTrailing(n, x, axis, count);
+  Value diff = arith::SubFOp::create(b, n.loc, x, spread(mean));
+  Value square = arith::MulFOp::create(b, n.loc, diff, diff);
+  Value variance = meanOverTrailing(n, square, axis, count);
+  auto keptType = cast<RankedTensorType>(variance.getType());
+  Value invStdDev = arith::DivFOp::create(
+      b, n.loc, g.splatF32(n.loc, keptType, 1.0f),
+      math::SqrtOp::create(
+          b, n.loc,
+          arith::AddFOp::create(b, n.loc, variance,
+                                g.splatF32(n.loc, keptType, epsilon))));
+  Value y = arith::MulFOp::create(b, n.loc, diff, spread(invStdDev));
+  y = arith::MulFOp::create(b, n.loc, y, params[0]);
+  if (params[1])
+    y = arith::AddFOp::create(b, n.loc, y, params[1]);
+  if (failed(g.setOutput(n, 0, y)))
+    return failure();
+  SmallVector<int64_t> statShape(shape.take_front(axis));
+  statShape.append(rank - axis, 1);
+  SmallVector<bool> kept;
+  for (int64_t d = 0; d < rank; ++d)
+    kept.push_back(d < axis);
+  for (auto [i, stat] : llvm::enumerate(ArrayRef<Value>{mean, invStdDev})) {
+    Value expanded = tensor::ExpandShapeOp::create(
+        b, n.loc, RankedTensorType::get(statShape, type.getElementType()), stat,
+        unitDimReassociation(rank, kept));
+    if (failed(g.setOutput(n, i + 1, expanded)))
+      return failure();
+  }
+  return success();
+}
+
 static LogicalResult importLayerNormalization(NodeContext &n) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 2, 3)))
     return failure();
-  if (n.hasOutput(1) || n.hasOutput(2))
-    return n.emitError() << "the Mean and InvStdDev outputs are not supported";
   FailureOr<Value> x = g.getF32Input(n, 0);
   if (failed(x))
     return failure();
@@ -228,12 +410,10 @@ static LogicalResult importLayerNormalization(NodeContext &n) {
     return n.emitError() << "axis " << *axis << " is out of range for rank "
                          << rank;
   int64_t normAxis = *axis < 0 ? *axis + rank : *axis;
-  if (normAxis != rank - 1)
-    return n.emitError() << "normalisation from axis " << *axis
-                         << " over several dimensions is not supported yet "
-                            "(only the last axis)";
   if (*epsilon < 0)
     return n.emitError() << "epsilon must not be negative";
+  if (normAxis != rank - 1 || n.hasOutput(1) || n.hasOutput(2))
+    return buildDecomposedLayerNorm(n, *x, normAxis, *epsilon);
   int64_t features = type.getDimSize(rank - 1);
   FailureOr<Value> scale = g.getF32Input(n, 1);
   if (failed(scale))
@@ -388,14 +568,6 @@ static void transposeInto(ArrayRef<float> src, int64_t rows, int64_t cols,
           dst[c * rows + r] = src[r * cols + c] * scale;
 }
 
-/// Reports a second operand of a matrix product that is not a constant.
-static LogicalResult reportNonConstantWeight(NodeContext &n, int i,
-                                             StringRef message) {
-  if (failed(n.importer.getInput(n, i)))
-    return failure();
-  return n.emitError() << message;
-}
-
 /// MatMul(x[..., K], W[K, N]) with a constant 2-D W and a non-constant x:
 /// ffn.linear with Wᵀ. Every other MatMul (two activations, a constant left
 /// operand, a constant of rank other than 2) is a general matrix product.
@@ -449,6 +621,78 @@ static LogicalResult importMatMul(NodeContext &n) {
       LinearOp::create(g.getBuilder(), n.loc, resultType, *x, wt, Value()));
 }
 
+/// The transpose of the 2-D `value`.
+static Value transpose2D(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape = {type.getDimSize(1), type.getDimSize(0)};
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, value, init,
+                                     ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
+
+/// Gemm that is not a linear layer (a non-constant B, or transA):
+/// alpha·op(A)·op(B) + beta·C as a linalg.matmul and elementwise ops.
+static LogicalResult importGeneralGemm(NodeContext &n, int64_t transA,
+                                       int64_t transB, float alpha,
+                                       float beta) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  FailureOr<Value> a = g.getF32Input(n, 0);
+  if (failed(a))
+    return failure();
+  FailureOr<Value> bv = g.getF32Input(n, 1);
+  if (failed(bv))
+    return failure();
+  for (Value v : {*a, *bv})
+    if (shapeOf(v).size() != 2)
+      return n.emitError() << "operand of shape "
+                           << GraphImporter::shapeStr(shapeOf(v))
+                           << "; Gemm takes 2-D A and B";
+  Value lhs = transA ? transpose2D(b, n.loc, *a) : *a;
+  Value rhs = transB ? transpose2D(b, n.loc, *bv) : *bv;
+  int64_t m = shapeOf(lhs)[0], k = shapeOf(lhs)[1];
+  int64_t bK = shapeOf(rhs)[0], cols = shapeOf(rhs)[1];
+  if (k != bK)
+    return n.emitError() << "inner dimensions do not match: op(A) is "
+                         << GraphImporter::shapeStr(shapeOf(lhs))
+                         << ", op(B) is "
+                         << GraphImporter::shapeStr(shapeOf(rhs));
+  auto resultType = RankedTensorType::get({m, cols}, b.getF32Type());
+  Value zero = arith::ConstantOp::create(b, n.loc, b.getF32FloatAttr(0.0f));
+  Value empty = tensor::EmptyOp::create(b, n.loc, resultType.getShape(),
+                                        b.getF32Type());
+  Value init =
+      linalg::FillOp::create(b, n.loc, ValueRange{zero}, ValueRange{empty})
+          .getResult(0);
+  Value result = linalg::MatmulOp::create(b, n.loc, resultType,
+                                          ValueRange{lhs, rhs}, init)
+                     .getResult(0);
+  if (alpha != 1.0f)
+    result = arith::MulFOp::create(b, n.loc, result,
+                                   g.splatF32(n.loc, resultType, alpha));
+  if (n.hasInput(2)) {
+    FailureOr<Value> c = g.getF32Input(n, 2);
+    if (failed(c))
+      return failure();
+    FailureOr<SmallVector<int64_t>> shape =
+        g.broadcastShapes(n, resultType.getShape(), shapeOf(*c));
+    if (failed(shape))
+      return failure();
+    if (ArrayRef<int64_t>(*shape) != resultType.getShape())
+      return n.emitError() << "C of shape "
+                           << GraphImporter::shapeStr(shapeOf(*c))
+                           << " does not broadcast to the result shape "
+                           << GraphImporter::shapeStr(resultType.getShape());
+    Value addend = g.broadcastTo(n.loc, *c, resultType.getShape());
+    if (beta != 1.0f)
+      addend = arith::MulFOp::create(b, n.loc, addend,
+                                     g.splatF32(n.loc, resultType, beta));
+    result = arith::AddFOp::create(b, n.loc, result, addend);
+  }
+  return g.setOutput(n, 0, result);
+}
+
 /// Gemm(A[M, K], B, C) with a constant B: ffn.linear with the [N, K] weight
 /// alpha·B (transposed unless transB), and beta·C as the bias when it is a
 /// constant vector of N elements (otherwise added after).
@@ -463,8 +707,8 @@ static LogicalResult importGemm(NodeContext &n) {
   FailureOr<float> beta = g.getFloatAttr(n, "beta", 1.0f);
   if (failed(transA) || failed(transB) || failed(alpha) || failed(beta))
     return failure();
-  if (*transA != 0)
-    return n.emitError() << "transA=" << *transA << " is not supported yet";
+  if (*transA != 0 || !g.isConstantInput(n, 1))
+    return importGeneralGemm(n, *transA, *transB, *alpha, *beta);
   FailureOr<Value> a = g.getF32Input(n, 0);
   if (failed(a))
     return failure();
@@ -472,9 +716,6 @@ static LogicalResult importGemm(NodeContext &n) {
   if (aShape.size() != 2)
     return n.emitError() << "A has shape " << GraphImporter::shapeStr(aShape)
                          << "; Gemm takes a 2-D A";
-  if (!g.isConstantInput(n, 1))
-    return reportNonConstantWeight(
-        n, 1, "Gemm with a non-constant B is not supported yet");
 
   // The weight in [N, K] layout.
   Value weight;
@@ -657,15 +898,18 @@ static LogicalResult importIdentity(NodeContext &n) {
 
 static const OpHandler kHandlers[] = {
     {"Add", 1, importBinary<arith::AddFOp>},
+    {"BatchNormalization", 9, importBatchNormalization},
     {"Cast", 1, importCast},
     {"Concat", 1, importConcat},
     {"Constant", 1, importConstant},
     {"ConstantOfShape", 9, importConstantOfShape},
+    {"Conv", 1, importConv},
     {"Div", 1, importBinary<arith::DivFOp>},
     {"Equal", 1, importEqual},
     {"Erf", 1, importUnary<math::ErfOp>},
     {"Exp", 1, importUnary<math::ExpOp>},
     {"Expand", 8, importExpand},
+    {"Flatten", 1, importFlatten},
     {"Gather", 1, importGather},
     {"Gelu", 20, importGelu},
     {"Gemm", 1, importGemm},
@@ -719,4 +963,22 @@ LogicalResult onnx_import::importOp(NodeContext &n) {
     return diag;
   }
   return best->handler(n);
+}
+
+std::vector<ONNXOpSupport> mlir::ffn::getSupportedONNXOps() {
+  std::vector<ONNXOpSupport> ops;
+  for (const OpHandler &entry : kHandlers) {
+    int64_t from = std::max(entry.sinceVersion, kMinONNXOpset);
+    auto it = llvm::find_if(ops, [&](const ONNXOpSupport &op) {
+      return op.opType == entry.opType;
+    });
+    if (it == ops.end())
+      ops.push_back({entry.opType, from, kMaxONNXOpset});
+    else
+      it->minOpset = std::min(it->minOpset, from);
+  }
+  llvm::sort(ops, [](const ONNXOpSupport &a, const ONNXOpSupport &b) {
+    return a.opType < b.opType;
+  });
+  return ops;
 }

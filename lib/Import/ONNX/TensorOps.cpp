@@ -316,6 +316,10 @@ static Value buildSlice(OpBuilder &b, Location loc, Value value,
   if (whole)
     return value;
   auto resultType = RankedTensorType::get(sizes, type.getElementType());
+  // An empty slice reads nothing; its start may be the dimension's size,
+  // which extract_slice rejects.
+  if (llvm::is_contained(sizes, 0))
+    return tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   return tensor::ExtractSliceOp::create(
       b, loc, resultType, value,
       getAsIndexOpFoldResult(b.getContext(), offsets),
@@ -917,6 +921,78 @@ LogicalResult onnx_import::importSplit18(NodeContext &n) {
 // Gather
 //===----------------------------------------------------------------------===//
 
+/// Gather along `axis` of `dataType` with indices computed at run time (an
+/// embedding lookup of token ids): a linalg.generic over the result that
+/// reads each index, wraps a negative one and clamps it into the axis (ONNX
+/// leaves out-of-range indices undefined; they must not read out of bounds),
+/// and extracts the element.
+static LogicalResult importRuntimeGather(NodeContext &n,
+                                         RankedTensorType dataType,
+                                         int64_t axis) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  FailureOr<Value> indices = getTensorInput(n, 1);
+  if (failed(indices))
+    return failure();
+  auto indexType = cast<RankedTensorType>(indices->getType());
+  Type indexElement = indexType.getElementType();
+  if (!indexElement.isInteger(64) && !indexElement.isInteger(32))
+    return n.emitError() << "indices have type " << indexType
+                         << "; expected int64 or int32";
+  FailureOr<Value> x = getTensorInput(n, 0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> dataShape = dataType.getShape();
+  SmallVector<int64_t> shape(dataShape.take_front(axis));
+  llvm::append_range(shape, indexType.getShape());
+  llvm::append_range(shape, dataShape.drop_front(axis + 1));
+  Type element = dataType.getElementType();
+  auto resultType = RankedTensorType::get(shape, element);
+  int64_t indexRank = indexType.getRank();
+  int64_t resultRank = resultType.getRank();
+  int64_t dataRank = dataType.getRank();
+  int64_t dim = dataType.getDimSize(axis);
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t d = 0; d < indexRank; ++d)
+    indexExprs.push_back(b.getAffineDimExpr(axis + d));
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(resultRank, 0, indexExprs, b.getContext()),
+      b.getMultiDimIdentityMap(resultRank)};
+  Value init = tensor::EmptyOp::create(b, n.loc, shape, element);
+  Value data = *x;
+  auto generic = linalg::GenericOp::create(
+      b, n.loc, TypeRange{resultType}, ValueRange{*indices}, ValueRange{init},
+      maps,
+      SmallVector<utils::IteratorType>(resultRank,
+                                       utils::IteratorType::parallel),
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        Type indexTy = nested.getIndexType();
+        Value i = arith::IndexCastOp::create(nested, loc, indexTy, args[0]);
+        Value zero = arith::ConstantIndexOp::create(nested, loc, 0);
+        Value size = arith::ConstantIndexOp::create(nested, loc, dim);
+        Value last = arith::ConstantIndexOp::create(nested, loc, dim - 1);
+        Value negative = arith::CmpIOp::create(
+            nested, loc, arith::CmpIPredicate::slt, i, zero);
+        Value wrapped = arith::AddIOp::create(nested, loc, i, size);
+        i = arith::SelectOp::create(nested, loc, negative, wrapped, i);
+        i = arith::MaxSIOp::create(nested, loc, i, zero);
+        i = arith::MinSIOp::create(nested, loc, i, last);
+        SmallVector<Value> where;
+        for (int64_t d = 0; d < dataRank; ++d) {
+          if (d < axis)
+            where.push_back(linalg::IndexOp::create(nested, loc, d));
+          else if (d == axis)
+            where.push_back(i);
+          else
+            where.push_back(
+                linalg::IndexOp::create(nested, loc, d - 1 + indexRank));
+        }
+        Value v = tensor::ExtractOp::create(nested, loc, data, where);
+        linalg::YieldOp::create(nested, loc, v);
+      });
+  return g.setOutput(n, 0, generic.getResult(0));
+}
+
 LogicalResult onnx_import::importGather(NodeContext &n) {
   GraphImporter &g = n.importer;
   OpBuilder &b = g.getBuilder();
@@ -933,13 +1009,8 @@ LogicalResult onnx_import::importGather(NodeContext &n) {
   FailureOr<int64_t> axis = normalizeAxis(n, *axisAttr, type->getRank());
   if (failed(axis))
     return failure();
-  if (!g.isKnownIntInput(n, 1)) {
-    if (failed(g.getInput(n, 1)))
-      return failure();
-    return n.emitError() << "indices (input '" << n.node.input(1)
-                         << "') computed at run time are not supported yet; "
-                            "they must be known at import";
-  }
+  if (!g.isKnownIntInput(n, 1))
+    return importRuntimeGather(n, *type, *axis);
   FailureOr<KnownInts> indices = g.getKnownIntInput(n, 1);
   if (failed(indices))
     return failure();
@@ -1390,6 +1461,15 @@ LogicalResult onnx_import::importCast(NodeContext &n) {
   case onnx::TensorProto::BOOL:
     target = b.getI1Type();
     break;
+  case onnx::TensorProto::DOUBLE:
+    target = b.getF64Type();
+    break;
+  case onnx::TensorProto::INT16:
+    target = b.getIntegerType(16);
+    break;
+  case onnx::TensorProto::INT8:
+    target = b.getI8Type();
+    break;
   default:
     break;
   }
@@ -1404,8 +1484,8 @@ LogicalResult onnx_import::importCast(NodeContext &n) {
   if (!target)
     return unsupported();
 
-  // Known integers: folded (to f32, a constant).
-  if (g.isKnownIntInput(n, 0)) {
+  // Known integers: folded (to f32, a constant; to f64 at run time).
+  if (g.isKnownIntInput(n, 0) && !target.isF64()) {
     FailureOr<KnownInts> ints = g.getKnownIntInput(n, 0);
     if (failed(ints))
       return failure();
@@ -1422,6 +1502,8 @@ LogicalResult onnx_import::importCast(NodeContext &n) {
     for (int64_t &v : ints->values)
       v = target.isInteger(1)    ? v != 0
           : target.isInteger(32) ? static_cast<int32_t>(v)
+          : target.isInteger(16) ? static_cast<int16_t>(v)
+          : target.isInteger(8)  ? static_cast<int8_t>(v)
                                  : v;
     ints->type = RankedTensorType::get(ints->shape(), target);
     return g.setKnownIntOutput(n, 0, std::move(*ints));
@@ -1433,7 +1515,7 @@ LogicalResult onnx_import::importCast(NodeContext &n) {
     return g.setOutput(n, 0, *x);
   }
   // f32 constants cast to integers (shape arithmetic done in floats): folded.
-  if (source.isF32() && g.isConstantInput(n, 0)) {
+  if (source.isF32() && isa<IntegerType>(target) && g.isConstantInput(n, 0)) {
     FailureOr<F32Constant> c = g.getF32ConstantInput(n, 0);
     if (failed(c))
       return failure();
@@ -1447,20 +1529,46 @@ LogicalResult onnx_import::importCast(NodeContext &n) {
     return g.setKnownIntOutput(n, 0,
                                makeInts(target, c->type.getShape(), values));
   }
-  // Run-time data: masks (bool, from Equal) and integers to f32. f32
-  // activations never become integers (no graph computes shapes from data).
+  // Run-time data, between f32, f64, signed integers and bool: numpy's
+  // conversions (floats to integers truncate, to bool compare with zero).
   FailureOr<Value> x = getTensorInput(n, 0);
   if (failed(x))
     return failure();
   auto resultType = RankedTensorType::get(type->getShape(), target);
+  auto isFloat = [](Type t) { return isa<Float32Type, Float64Type>(t); };
+  auto isInt = [](Type t) { return t.isSignlessInteger(); };
+  unsigned sourceWidth = source.getIntOrFloatBitWidth();
+  unsigned targetWidth = target.getIntOrFloatBitWidth();
   Value result;
-  if (source.isInteger(1) && target.isF32())
-    result = arith::UIToFPOp::create(b, n.loc, resultType, *x);
-  else if (source.isInteger(1) && isa<IntegerType>(target))
-    result = arith::ExtUIOp::create(b, n.loc, resultType, *x);
-  else if (isa<IntegerType>(source) && target.isF32())
-    result = arith::SIToFPOp::create(b, n.loc, resultType, *x);
-  else
+  if (!(isFloat(source) || isInt(source)))
     return unsupported();
+  if (target.isInteger(1)) {
+    auto operandType = cast<RankedTensorType>(x->getType());
+    Value zero = arith::ConstantOp::create(
+        b, n.loc, operandType,
+        DenseElementsAttr::get(operandType,
+                               b.getZeroAttr(operandType.getElementType())));
+    result = isFloat(source)
+                 ? Value(arith::CmpFOp::create(
+                       b, n.loc, arith::CmpFPredicate::UNE, *x, zero))
+                 : Value(arith::CmpIOp::create(
+                       b, n.loc, arith::CmpIPredicate::ne, *x, zero));
+  } else if (isFloat(source) && isFloat(target)) {
+    result = sourceWidth < targetWidth
+                 ? Value(arith::ExtFOp::create(b, n.loc, resultType, *x))
+                 : Value(arith::TruncFOp::create(b, n.loc, resultType, *x));
+  } else if (isInt(source) && isFloat(target)) {
+    result = source.isInteger(1)
+                 ? Value(arith::UIToFPOp::create(b, n.loc, resultType, *x))
+                 : Value(arith::SIToFPOp::create(b, n.loc, resultType, *x));
+  } else if (isFloat(source)) {
+    result = arith::FPToSIOp::create(b, n.loc, resultType, *x);
+  } else if (sourceWidth < targetWidth) {
+    result = source.isInteger(1)
+                 ? Value(arith::ExtUIOp::create(b, n.loc, resultType, *x))
+                 : Value(arith::ExtSIOp::create(b, n.loc, resultType, *x));
+  } else {
+    result = arith::TruncIOp::create(b, n.loc, resultType, *x);
+  }
   return g.setOutput(n, 0, result);
 }

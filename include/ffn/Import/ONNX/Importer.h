@@ -47,6 +47,7 @@
 #include "llvm/ADT/StringRef.h"
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class MemoryBufferRef;
@@ -55,6 +56,28 @@ class MemoryBufferRef;
 namespace mlir {
 class MLIRContext;
 namespace ffn {
+
+/// The opsets of the default ONNX domain the importer reads.
+constexpr int64_t kMinONNXOpset = 13;
+constexpr int64_t kMaxONNXOpset = 21;
+
+/// One op of the default ONNX domain the importer claims, and the opsets (a
+/// subrange of kMinONNXOpset..kMaxONNXOpset) it imports it for.
+struct ONNXOpSupport {
+  std::string opType;
+  int64_t minOpset;
+  int64_t maxOpset;
+};
+
+/// Every op the importer claims, sorted by op type: read from the importer's
+/// op table, so that `ffn-opt --list-onnx-ops`, the conformance runner and the
+/// documentation cannot drift from the code.
+std::vector<ONNXOpSupport> getSupportedONNXOps();
+
+/// The ONNX element types (TensorProto names: FLOAT, INT64, ...) graph inputs
+/// and outputs may have. BOOL crosses the compiled model's boundary as one
+/// byte per element: an i8 argument or result marked `ffn.bool`.
+std::vector<std::string> getSupportedONNXTypes();
 
 /// Settings of one import.
 struct ImportOptions {

@@ -192,6 +192,8 @@ StringRef mlir::ffn::stringifyMlpKind(MlpKind kind) {
     return "encoder";
   case MlpKind::Gated:
     return "gated";
+  case MlpKind::ChannelIdle:
+    return "channel-idle";
   case MlpKind::Other:
     return "other";
   }
@@ -204,15 +206,22 @@ YieldOp MlpOp::getYield() {
 
 MlpKind MlpOp::getKind() {
   Block &body = getBody().front();
-  unsigned linears = 0, activations = 0, products = 0;
+  unsigned linears = 0, activations = 0, products = 0, joins = 0;
   for (Operation &op : body.without_terminator()) {
-    if (isa<LinearOp>(op))
+    // Channel runs joined again (by name: the dialect does not depend on
+    // the tensor dialect).
+    StringRef name = op.getName().getStringRef();
+    if (name == "tensor.insert_slice" || name == "tensor.concat")
+      ++joins;
+    else if (isa<LinearOp>(op))
       ++linears;
     else if (isa<GeluOp, SiluOp, ReluOp>(op))
       ++activations;
     else if (isa<arith::MulFOp>(op))
       ++products;
   }
+  if (linears == 2 && activations >= 1 && products == 0 && joins > 0)
+    return MlpKind::ChannelIdle;
   if (linears == 2 && activations == 1 && products == 0)
     return MlpKind::Encoder;
   if (linears == 3 && activations == 1 && products == 1)

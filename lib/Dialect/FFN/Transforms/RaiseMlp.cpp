@@ -4,7 +4,9 @@
 // its down projection. This pass finds the encoder form (up, activation,
 // down) and the gated form (gate with activation, up, product, down) and
 // moves the tree into an `ffn.mlp` block, the unit every FFN rewrite and the
-// report work on. The block takes `x` and the linears' weights and biases as
+// report work on. The channel-idle form (RePaViT: the activation applied to
+// some hidden channels, the rest passed through, see ChannelIdle.h) is
+// outlined the same way. The block takes `x` and the linears' weights and biases as
 // operands; the ops are cloned into it unchanged.
 //
 //===----------------------------------------------------------------------===//
@@ -13,9 +15,11 @@
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Dialect/FFN/Transforms/Transforms.h"
 
+#include "ChannelIdle.h"
 #include "RaiseMatchers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/Debug.h"
@@ -104,6 +108,17 @@ static FailureOr<FfnMatch> matchFfn(LinearOp down, std::string &reason) {
     match.input = up.getInput();
     match.linears = {up, down};
     match.others = {def};
+    return match;
+  }
+  if (isa<tensor::InsertSliceOp, tensor::ConcatOp>(def)) {
+    FailureOr<ChannelIdleMatch> idle = matchChannelIdle(down, reason);
+    if (failed(idle))
+      return failure();
+    match.input = idle->up.getInput();
+    match.linears = {idle->up, down};
+    for (Operation *op : idle->interiorInBlockOrder())
+      if (op != idle->up.getOperation())
+        match.others.push_back(op);
     return match;
   }
   auto mul = dyn_cast<arith::MulFOp>(def);
@@ -214,8 +229,10 @@ struct OutlineMlp : public OpRewritePattern<LinearOp> {
     YieldOp::create(rewriter, down.getLoc(), mapping.lookup(down.getResult()));
 
     rewriter.replaceOp(down, mlp.getResult());
+    // A tensor.empty a channel-idle join wrote into may have other users.
     for (Operation *op : llvm::reverse(ArrayRef(order).drop_back()))
-      rewriter.eraseOp(op);
+      if (op->use_empty())
+        rewriter.eraseOp(op);
     return success();
   }
 };

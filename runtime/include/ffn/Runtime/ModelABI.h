@@ -15,9 +15,15 @@
 extern "C" {
 #endif
 
-/* Element types of model inputs and outputs. */
+/* Element types of model inputs and outputs (little-endian, row-major). */
 enum ffn_dtype {
   FFN_DTYPE_F32 = 0,
+  FFN_DTYPE_F64 = 1,
+  FFN_DTYPE_I64 = 2,
+  FFN_DTYPE_I32 = 3,
+  FFN_DTYPE_I16 = 4,
+  FFN_DTYPE_I8 = 5,
+  FFN_DTYPE_BOOL = 6, /* one byte per element, 0 or 1 */
 };
 
 /* One input or output of a model: its graph name, rank and shape (row-major,

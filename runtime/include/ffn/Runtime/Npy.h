@@ -61,7 +61,7 @@ struct NpyHeader {
   uint64_t dataOffset = 0;
 };
 
-/// A float32, C-contiguous array read from an .npy file.
+/// A C-contiguous array read from an .npy file.
 struct NpyArray {
   std::vector<int64_t> shape;
   /// The elements in row-major order, 64-byte aligned.
@@ -93,6 +93,28 @@ inline std::string formatShape(const std::vector<int64_t> &shape) {
 /// sets `error` to a message that names the file.
 bool readNpyHeader(const std::string &path, NpyHeader &header,
                    std::string &error);
+
+/// An element type the runtime reads and writes: its .npy descriptor (as
+/// NumPy writes it), its name in messages, and its size in bytes.
+struct NpyDtype {
+  const char *descr;
+  const char *name;
+  size_t size;
+};
+
+/// The .npy element type of a model dtype (enum ffn_dtype), or null.
+const NpyDtype *getNpyDtype(int32_t dtype);
+
+/// Reads the C-contiguous array of element type `dtype` stored in the .npy
+/// file at `path`, with the same checks and messages as readNpyF32.
+bool readNpy(const std::string &path, const NpyDtype &dtype, NpyArray &array,
+             std::string &error);
+
+/// Writes `data` (row-major elements of `dtype` and `shape`) to `path`, as
+/// writeNpyF32 does.
+bool writeNpy(const std::string &path, const NpyDtype &dtype,
+              const int64_t *shape, size_t rank, const void *data,
+              std::string &error);
 
 /// Reads the little-endian float32, C-contiguous array stored in the .npy file
 /// at `path`. On failure returns false and sets `error` to a message that

@@ -27,11 +27,14 @@ enum class MlpKind {
   Encoder,
   /// gate and up projections, act(gate) * up, down-projection (Llama).
   Gated,
+  /// up-projection, activation on some hidden channels only (the others
+  /// pass through; slices joined again), down-projection (RePaViT).
+  ChannelIdle,
   /// Anything else (for instance a body after a structural rewrite).
   Other,
 };
 
-/// Returns "encoder", "gated" or "other".
+/// Returns "encoder", "gated", "channel-idle" or "other".
 llvm::StringRef stringifyMlpKind(MlpKind kind);
 } // namespace ffn
 } // namespace mlir
@@ -62,6 +65,12 @@ void recordApplied(MlpOp op, llvm::StringRef rewrite);
 
 /// The rewrites recorded on `op`, in the order they were applied.
 llvm::SmallVector<llvm::StringRef> getApplied(MlpOp op);
+
+/// Name of the discardable `tensor<Hxf32>` attribute on `ffn.mlp` that
+/// ffn-permute-neurons sets: the importance of the block's hidden neurons,
+/// in their (descending) order.
+constexpr llvm::StringLiteral kNeuronImportanceAttrName =
+    "ffn.neuron_importance";
 
 /// Builds a gated-form `ffn.mlp`: `(act(x Wgᵀ) * (x Wuᵀ)) Wdᵀ`.
 MlpOp buildGatedMlp(OpBuilder &builder, Location loc, Value x, Value wGate,

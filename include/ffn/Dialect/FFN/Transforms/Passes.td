@@ -20,6 +20,31 @@ defvar RemarkFailuresOption =
 // Exact rewrites
 //===----------------------------------------------------------------------===//
 
+def DedupWeights : Pass<"ffn-dedup-weights"> {
+  let summary = "Store identical weight constants once";
+  let description = [{
+    Tensor constants (`dense_resource` blobs and dense attributes) with the
+    same type and the same bytes become one constant, so a weight shared by
+    several linears or `ffn.mlp` blocks (ALBERT-style sharing, or an exporter
+    that duplicated an initializer) is stored, transposed and packed once.
+    Candidates are grouped by a hash of their bytes and compared exactly on
+    a hash hit; the first constant of a block is kept and the later copies
+    in the same block are replaced by it. Splat attributes are left to CSE.
+    Same bytes with a different shape or element type stay distinct.
+
+    Every `ffn.mlp` that reads a merged constant records `dedup-weights` for
+    the FFN report (its own parameter count is unchanged; the report's total
+    counts distinct parameters); a block that receives the same constant
+    twice gets one parameter for it. Run it after the rewrites that compute
+    new weights, so their identical results merge too.
+  }];
+  let dependentDialects = ["::mlir::ffn::FFNDialect"];
+  let statistics = [
+    Statistic<"numMerged", "merged-constants",
+              "Constants replaced by an identical one">,
+  ];
+}
+
 def FoldNorms : Pass<"ffn-fold-norms"> {
   let summary = "Fold norm affine parameters and LayerScale into FFN linears";
   let description = [{
@@ -72,6 +97,78 @@ def FuseHorizontal : Pass<"ffn-fuse-horizontal"> {
     "::mlir::arith::ArithDialect",
     "::mlir::ffn::FFNDialect",
     "::mlir::tensor::TensorDialect",
+  ];
+  let options = [RemarkFailuresOption];
+}
+
+def PermuteNeurons : Pass<"ffn-permute-neurons"> {
+  let summary = "Sort the hidden neurons of FFN blocks by importance";
+  let description = [{
+    Reorders the hidden neurons of every encoder and gated `ffn.mlp` by a
+    descending importance score: the rows of the up (and gate) weight and
+    the matching bias entries, and the columns of the down weight (in the
+    `[out, in]` layout of `ffn.linear`), all with the same permutation. The
+    activation is elementwise and the down projection sums over the
+    neurons, so the block computes the same function; only the order of the
+    fp32 sums changes.
+
+    Score `weight-norm` (the default): for neuron `j`,
+    `|W1[j, :]| * |W2[:, j]|` (encoder) or `|Wg[j, :]| * |Wu[j, :]| *
+    |Wd[:, j]|` (gated), with `|.|` the L2 norm; ties keep their order.
+    `none` leaves every block as it is.
+
+    Each recognised block gets `ffn.neuron_importance`, a
+    `tensor<Hxf32>` of the scores in the new (descending) order: neuron `j`
+    of the block is the `j`-th most important, which width slicing and
+    block-diagonal rewrites rely on. A block whose neurons were already in
+    order gets the attribute only; a permuted one also records
+    `permute-neurons` for the FFN report.
+
+    Blocks of any other form (channel-idle RePaViT FFNs, whose channel
+    order matters; blocks after horizontal fusion; structured forms) and
+    blocks whose weights are not f32 constants or are used twice in the
+    body are left alone; `remark-failures` says why.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+  ];
+  let options = [
+    RemarkFailuresOption,
+    Option<"score", "score", "std::string", /*default=*/"\"weight-norm\"",
+           "Importance score: weight-norm or none">,
+  ];
+}
+
+def RepavitReparam : Pass<"ffn-repavit-reparam"> {
+  let summary = "Reparameterise channel-idle (RePaViT) FFNs";
+  let description = [{
+    A channel-idle `ffn.mlp` applies its activation to one run of hidden
+    channels `a` and passes one run `l` through linearly:
+    `y = W2a act(W1a x + b1a) + W2l (W1l x + b1l) + b2`. The linear branch
+    collapses into one `D x D` matrix:
+
+    - with a residual `arith.addf(x, ffn.mlp(x))` (either operand order,
+      the block's result used only there) the add is merged and the new
+      block replaces it:
+      `y = W2a act(W1a x + b1a) + (I + W2l W1l) x + c`;
+    - without one, `y = W2a act(W1a x + b1a) + (W2l W1l) x + c`;
+
+    with `c = W2l b1l + b2`. The products are computed at compile time in
+    double precision and stored as resource constants. With `k` active of
+    `H` hidden channels the block's multiply-adds per token go from `2DH`
+    to `2Dk + D^2` (8D^2 to 3D^2 at H = 4D, k = H/4). The two linears that
+    read `x` are left for `ffn-fuse-horizontal` to fuse into one GEMM.
+
+    Nothing changes when the active (or idle) channels are not a single
+    contiguous run, when a weight or bias is not an f32 constant, or when an
+    intermediate value of the block has another user. A rewritten block
+    keeps its discardable attributes and records `repavit-reparam` for the
+    FFN report.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
   ];
   let options = [RemarkFailuresOption];
 }
@@ -136,6 +233,11 @@ def RaiseMlp : Pass<"ffn-raise-mlp"> {
     - gated: `ffn.linear(act(ffn.linear(x, Wg)) * ffn.linear(x, Wu), Wd)`,
       with the product in either order; the projection with the activation
       is the gate;
+
+    - channel-idle (RePaViT): `ffn.linear(join(act(h[.., a]), h[.., l]),
+      W2, b2)` with `h = ffn.linear(x, W1, b1)` cut along its channels by
+      `tensor.extract_slice` and joined by `tensor.concat` or an
+      `tensor.insert_slice` chain, the runs partitioning the channels;
 
     where `act` is `ffn.gelu`, `ffn.silu` or `ffn.relu`, biases are
     optional, and every intermediate value has no user outside the FFN. The

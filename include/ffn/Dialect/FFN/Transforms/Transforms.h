@@ -31,9 +31,17 @@ void populateRaiseMlpPatterns(RewritePatternSet &patterns);
 /// factors next to `ffn.mlp` blocks fold into the blocks' linears.
 void populateFoldNormsPatterns(RewritePatternSet &patterns);
 
+/// Channel-idle (RePaViT) FFN blocks become an activated branch plus one
+/// linear over the block's input (merging a residual add).
+void populateRepavitReparamPatterns(RewritePatternSet &patterns);
+
 /// Linears reading the same input with constant weights become one linear
 /// with concatenated weights followed by slices.
 void populateFuseHorizontalPatterns(RewritePatternSet &patterns);
+
+/// The hidden neurons of encoder and gated `ffn.mlp` blocks with constant
+/// weights are sorted by descending weight-norm importance.
+void populatePermuteNeuronsPatterns(RewritePatternSet &patterns);
 
 } // namespace ffn
 } // namespace mlir
