@@ -101,7 +101,7 @@ def CPUTileAndVectorize : Pass<"ffn-cpu-tile-and-vectorize",
            "whole-FFN fusion (no [T, H] intermediate): auto (where the "
            "intermediate exceeds fuse-ffn-min-bytes), always or never">,
     Option<"fuseFFNMinBytes", "fuse-ffn-min-bytes", "int64_t",
-           /*default=*/"4194304",
+           /*default=*/"16777216",
            "size of the [T, H] intermediate from which auto fuses the FFN">,
     Option<"hiddenTile", "hidden-tile", "int64_t", /*default=*/"256",
            "neurons per step of the hidden loop of a fused FFN">,
