@@ -10,6 +10,8 @@
 
 #include "ffn/Utils/Weights.h"
 
+#include "TileAndFuse.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -202,30 +204,10 @@ tileAndFuse(RewriterBase &rewriter, TilingInterface root,
             ArrayRef<int64_t> sizes,
             const llvm::SmallPtrSetImpl<Operation *> &fusable,
             scf::SCFTilingOptions::LoopType loopType) {
-  MLIRContext *ctx = root->getContext();
   scf::SCFTilingOptions tiling;
-  tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+  tiling.setTileSizes(getAsIndexOpFoldResult(root->getContext(), sizes));
   tiling.setLoopType(loopType);
-  scf::SCFTileAndFuseOptions options;
-  options.setTilingOptions(tiling);
-  options.setFusionControlFn(
-      [&](tensor::ExtractSliceOp, OpResult producer,
-          bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-        if (fusable.contains(producer.getOwner()))
-          return scf::SCFTileAndFuseOptions::ControlFnResult{};
-        return std::nullopt;
-      });
-  rewriter.setInsertionPoint(root);
-  FailureOr<scf::SCFTileAndFuseResult> result =
-      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
-  if (failed(result))
-    return failure();
-  for (OpResult res : root->getResults())
-    if (Value replacement = result->replacements.lookup(res))
-      rewriter.replaceAllUsesWith(res, replacement);
-  if (root->use_empty())
-    rewriter.eraseOp(root);
-  return result->tiledAndFusedOps;
+  return tileAndFuseProducers(rewriter, root, tiling, fusable);
 }
 
 /// Tiles `root` into scf.forall thread tiles of `sizes`, fusing the

@@ -11,6 +11,8 @@
 
 #include "ffn/Codegen/Passes.h"
 
+#include "TileAndFuse.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -100,34 +102,12 @@ tileAndFuse(RewriterBase &rewriter, TilingInterface root,
                               : Attribute(gpu::GPUBlockMappingAttr::get(ctx, id)));
   }
   tiling.setMapping(mapping);
-  scf::SCFTileAndFuseOptions options;
-  options.setTilingOptions(tiling);
-  options.setFusionControlFn(
-      [&](tensor::ExtractSliceOp, OpResult producer,
-          bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-        if (fusable.contains(producer.getOwner()))
-          return scf::SCFTileAndFuseOptions::ControlFnResult{};
-        return std::nullopt;
-      });
-  rewriter.setInsertionPoint(root);
-  FailureOr<scf::SCFTileAndFuseResult> result =
-      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
-  if (failed(result))
+  FailureOr<llvm::SetVector<Operation *>> result =
+      tileAndFuseProducers(rewriter, root, tiling, fusable);
+  if (failed(result) || result->empty())
     return failure();
-  Operation *tiledRoot = nullptr;
-  for (Operation *op : result->tiledAndFusedOps)
-    if (op->getName() == root->getName() && !tiledRoot)
-      tiledRoot = op;
-  for (OpResult res : root->getResults())
-    if (Value replacement = result->replacements.lookup(res))
-      rewriter.replaceAllUsesWith(res, replacement);
-  if (root->use_empty())
-    rewriter.eraseOp(root);
-  // The first tiled op of the root's kind is the root itself: producers are
-  // fused after it is tiled.
-  if (!tiledRoot)
-    return failure();
-  return tiledRoot;
+  // The tiled root comes first; the fused producers follow it.
+  return result->front();
 }
 
 namespace {
