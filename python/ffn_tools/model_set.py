@@ -70,6 +70,11 @@ MODEL_SET: List[ModelCase] = [
     ModelCase("llama", "ffn_tools.gen_layer",
               ("--kind", "llama", "--tokens", "8", "--dim", "32", "--heads", "4", "--hidden", "96"),
               ffns=1, applied=("fold-norms", "permute-neurons", "fuse-horizontal")),
+    # RePaViT-style: BatchNorm, GELU on a quarter of the hidden channels,
+    # residual; -O2 folds the BatchNorm and reparameterises the block.
+    ModelCase("repavit", "ffn_tools.repavit",
+              ("--tokens", "8", "--dim", "32", "--hidden", "128", "--idle", "0.75"),
+              ffns=1, applied=("fold-norms", "repavit-reparam", "fuse-horizontal")),
     # ALBERT-style: two layers with the same weights, written twice.
     ModelCase("bert-shared", "ffn_tools.gen_layer",
               ("--kind", "bert", "--tokens", "8", "--dim", "32", "--heads", "4", "--hidden", "128",
