@@ -10,7 +10,9 @@ The cases: a ViT-style embedding (3 channels, 4x4 patches, bias) followed by
 the exporter's Reshape + Transpose to tokens; a non-square kernel on an image
 whose sides are not multiples of it (the output rounds down), without bias
 and with auto_pad=VALID; one channel with 1x1 patches (a per-pixel linear
-layer); and Flatten at axes 0, 1, 2 and -1.
+layer); two general convolutions (overlapping 3x3 windows with strides,
+asymmetric pads and dilation; and a grouped one with auto_pad=SAME_UPPER);
+and Flatten at axes 0, 1, 2 and -1.
 """
 
 import os
@@ -38,6 +40,8 @@ def build():
         w("w_vit", (5, 3, 4, 4)), w("b_vit", (5,)),
         w("w_odd", (3, 2, 2, 4)),
         w("w_gray", (4, 1, 1, 1)), w("b_gray", (4,)),
+        w("w_gen", (6, 3, 3, 3)), w("b_gen", (6,)),
+        w("w_grp", (6, 1, 3, 3)),
         numpy_helper.from_array(np.array([2, 5, -1], dtype=np.int64), "tok_shape"),
     ]
     nodes = [
@@ -47,12 +51,15 @@ def build():
         n("Transpose", ["flat_vit"], ["tokens"], perm=[0, 2, 1]),
         n("Conv", ["odd", "w_odd"], ["conv_odd"], strides=[2, 4], auto_pad="VALID"),
         n("Conv", ["gray", "w_gray", "b_gray"], ["conv_gray"], kernel_shape=[1, 1], strides=[1, 1]),
+        n("Conv", ["img", "w_gen", "b_gen"], ["conv_general"], strides=[2, 1], pads=[1, 0, 2, 1],
+          dilations=[1, 2]),
+        n("Conv", ["img", "w_grp"], ["conv_group"], group=3, strides=[2, 2], auto_pad="SAME_UPPER"),
         n("Flatten", ["img"], ["flatten1"]),
         n("Flatten", ["img"], ["flatten0"], axis=0),
         n("Flatten", ["img"], ["flatten2"], axis=2),
         n("Flatten", ["img"], ["flatten_last"], axis=-1),
     ]
-    outputs = ["conv_vit", "tokens", "conv_odd", "conv_gray", "flatten1", "flatten0", "flatten2",
+    outputs = ["conv_vit", "tokens", "conv_odd", "conv_gray", "conv_general", "conv_group", "flatten1", "flatten0", "flatten2",
                "flatten_last"]
     graph = helper.make_graph(
         nodes, "conv",
