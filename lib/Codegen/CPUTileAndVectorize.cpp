@@ -379,6 +379,17 @@ static bool hasOnlyPermutationMaps(linalg::LinalgOp op) {
                       [](AffineMap map) { return map.isPermutation(); });
 }
 
+/// True when `op` reads or writes a tensor of booleans (i1). Such tiles stay
+/// scalar: in memory an i1 element takes one byte, which scalar loads and
+/// stores respect, but vector transfers of i1 read and write packed bits,
+/// so a vectorised op would misread a mask written by a scalar one.
+static bool readsOrWritesBooleans(linalg::LinalgOp op) {
+  return llvm::any_of(op->getOperands(), [](Value v) {
+    auto type = dyn_cast<ShapedType>(v.getType());
+    return type && type.getElementType().isInteger(1);
+  });
+}
+
 /// Marks the register-tile GEMMs whose constant B operand may be packed.
 static constexpr llvm::StringLiteral kPackBAttr = "ffn.pack_b";
 
@@ -718,6 +729,10 @@ void CPUTileAndVectorizePass::runOnOperation() {
       tiles.push_back(op);
   });
   for (linalg::LinalgOp op : tiles) {
+    if (readsOrWritesBooleans(op)) {
+      LLVM_DEBUG(llvm::dbgs() << "boolean tensor left scalar: " << op << "\n");
+      continue;
+    }
     FailureOr<SmallVector<int64_t>> sizes = vectorSizesFor(op);
     if (failed(sizes)) {
       LLVM_DEBUG(llvm::dbgs() << "no bounded vector sizes: " << op << "\n");
