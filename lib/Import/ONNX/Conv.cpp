@@ -55,30 +55,6 @@ static Value transpose(OpBuilder &b, Location loc, Value value,
   return linalg::TransposeOp::create(b, loc, value, init, perm).getResult()[0];
 }
 
-/// Checks an optional ints attribute of the 2 spatial dimensions against
-/// `expected` (the only supported value), naming `what` the general case is.
-static LogicalResult checkSpatialAttr(NodeContext &n, StringRef name,
-                                      ArrayRef<int64_t> expected,
-                                      StringRef unsupported) {
-  FailureOr<std::optional<SmallVector<int64_t>>> given =
-      n.importer.getIntsAttr(n, name);
-  if (failed(given))
-    return failure();
-  if (!*given)
-    return success();
-  if ((*given)->size() != expected.size())
-    return n.emitError() << "attribute '" << name << "' has "
-                         << (*given)->size() << " entries; expected "
-                         << expected.size();
-  if (ArrayRef<int64_t>(**given) != expected)
-    return n.emitError() << "unsupported " << name << "=" << listStr(**given)
-                         << " (" << unsupported
-                         << "): only patch embeddings are supported (kernel "
-                            "equal to strides, no padding, group 1, "
-                            "dilation 1)";
-  return success();
-}
-
 /// The attributes of a convolution over `spatial` dimensions, read and
 /// checked against the weight's kernel.
 namespace {
@@ -174,11 +150,6 @@ static LogicalResult importGeneralConv(NodeContext &n, Value x, Value w,
   Type f32 = xType.getElementType();
   int64_t batch = xType.getDimSize(0), channels = xType.getDimSize(1);
   int64_t features = wType.getDimSize(0), groups = a.group;
-  if (groups < 1 || channels % groups != 0 || features % groups != 0 ||
-      wType.getDimSize(1) * groups != channels)
-    return n.emitError() << "group=" << groups << " does not fit " << channels
-                         << " input channels and a weight of shape "
-                         << GraphImporter::shapeStr(wType.getShape());
   SmallVector<int64_t> outSize;
   SmallVector<int64_t> lowPad{0, 0}, highPad{0, 0};
   for (int d = 0; d < 2; ++d) {
@@ -260,193 +231,32 @@ static LogicalResult importGeneralConv(NodeContext &n, Value x, Value w,
   return g.setOutput(n, 0, out);
 }
 
-/// True when the Conv node is a patch embedding: a 2-D convolution of a
-/// constant weight whose kernel equals its strides, without padding,
-/// dilation or groups. Attribute errors are left to the import proper.
-static bool isPatchEmbedding(NodeContext &n) {
-  GraphImporter &g = n.importer;
-  if (!g.isConstantInput(n, 1))
-    return false;
-  FailureOr<Value> x = g.getInput(n, 0), w = g.getInput(n, 1);
-  if (failed(x) || failed(w))
-    return false;
-  auto xType = dyn_cast<RankedTensorType>(x->getType());
-  auto wType = dyn_cast<RankedTensorType>(w->getType());
-  if (!xType || !wType || xType.getRank() != 4 || wType.getRank() != 4)
-    return false;
-  auto ints = [&](StringRef name) -> std::optional<SmallVector<int64_t>> {
-    FailureOr<std::optional<SmallVector<int64_t>>> v = g.getIntsAttr(n, name);
-    return succeeded(v) ? *v : std::nullopt;
-  };
-  auto allEqual = [](std::optional<SmallVector<int64_t>> v, int64_t value) {
-    return !v || llvm::all_of(*v, [&](int64_t e) { return e == value; });
-  };
-  FailureOr<int64_t> group = g.getIntAttr(n, "group", 1);
-  FailureOr<std::string> autoPad = g.getStringAttr(n, "auto_pad", "NOTSET");
-  std::optional<SmallVector<int64_t>> strides = ints("strides");
-  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-  return succeeded(group) && *group == 1 && succeeded(autoPad) &&
-         (*autoPad == "NOTSET" || *autoPad == "VALID") &&
-         allEqual(ints("pads"), 0) && allEqual(ints("dilations"), 1) &&
-         strides && ArrayRef<int64_t>(*strides) == ArrayRef<int64_t>(kernel);
-}
-
-/// Conv: a patch embedding when it is one (constant weight, kernel equal to
-/// the strides, no padding, group 1, no dilation), else the general form;
-/// see the file comment.
-LogicalResult onnx_import::importConv(NodeContext &n) {
+/// A patch embedding (see the file comment): `x` is [N, C, H, W], the
+/// constant weight [F, C, kH, kW] with strides equal to its kernel, `bias`
+/// [F] or null.
+static LogicalResult importPatchEmbedding(NodeContext &n, Value x,
+                                          Value bias) {
   GraphImporter &g = n.importer;
   OpBuilder &b = g.getBuilder();
-  if (failed(checkArity(n, 2, 3)))
-    return failure();
-  if (!isPatchEmbedding(n)) {
-    FailureOr<Value> x = g.getF32Input(n, 0);
-    if (failed(x))
-      return failure();
-    FailureOr<Value> w = g.getF32Input(n, 1);
-    if (failed(w))
-      return failure();
-    auto xType = cast<RankedTensorType>(x->getType());
-    auto wType = cast<RankedTensorType>(w->getType());
-    int64_t rank = xType.getRank();
-    if ((rank != 3 && rank != 4) || wType.getRank() != rank ||
-        !xType.hasStaticShape() || !wType.hasStaticShape())
-      return n.emitError() << "input " << GraphImporter::shapeStr(xType.getShape())
-                           << " and weight "
-                           << GraphImporter::shapeStr(wType.getShape())
-                           << ": only static 1-D and 2-D convolutions "
-                              "([N, C, W] or [N, C, H, W]) are supported";
-    Value bias;
-    if (n.hasInput(2)) {
-      FailureOr<Value> given = g.getF32Input(n, 2);
-      if (failed(given))
-        return failure();
-      ArrayRef<int64_t> bShape =
-          cast<RankedTensorType>(given->getType()).getShape();
-      if (bShape.size() != 1 || bShape[0] != wType.getDimSize(0))
-        return n.emitError() << "bias has shape "
-                             << GraphImporter::shapeStr(bShape)
-                             << "; expected [" << wType.getDimSize(0) << "]";
-      bias = *given;
-    }
-    bool oneD = rank == 3;
-    SmallVector<int64_t> in(xType.getShape().drop_front(2));
-    SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
-    FailureOr<ConvAttrs> attrs = readConvAttrs(n, in, kernel);
-    if (failed(attrs))
-      return failure();
-    Value x4 = *x, w4 = *w;
-    if (oneD) {
-      // Height 1: [N, C, W] -> [N, C, 1, W], [F, C/G, k] -> [F, C/G, 1, k].
-      auto addHeight = [&](Value v) -> Value {
-        auto t = cast<RankedTensorType>(v.getType());
-        return tensor::ExpandShapeOp::create(
-            b, n.loc,
-            RankedTensorType::get({t.getDimSize(0), t.getDimSize(1), 1,
-                                   t.getDimSize(2)},
-                                  t.getElementType()),
-            v, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-      };
-      x4 = addHeight(x4);
-      w4 = addHeight(w4);
-      attrs->strides.insert(attrs->strides.begin(), 1);
-      attrs->dilations.insert(attrs->dilations.begin(), 1);
-      attrs->padsBegin.insert(attrs->padsBegin.begin(), 0);
-      attrs->padsEnd.insert(attrs->padsEnd.begin(), 0);
-    }
-    return importGeneralConv(n, x4, w4, bias, *attrs, oneD);
-  }
-  FailureOr<Value> x = g.getF32Input(n, 0);
-  if (failed(x))
-    return failure();
-  auto xType = cast<RankedTensorType>(x->getType());
-  if (xType.getRank() != 4)
-    return n.emitError() << "input has shape "
-                         << GraphImporter::shapeStr(xType.getShape())
-                         << "; only 2-D convolutions of [N, C, H, W] inputs "
-                            "are supported";
-  if (!g.isConstantInput(n, 1)) {
-    if (failed(g.getInput(n, 1)))
-      return failure();
-    return n.emitError() << "the weight must be a constant";
-  }
   FailureOr<F32Constant> w = g.getF32ConstantInput(n, 1);
   if (failed(w))
     return failure();
+  auto xType = cast<RankedTensorType>(x.getType());
   ArrayRef<int64_t> wShape = w->type.getShape();
   int64_t batch = xType.getDimSize(0), channels = xType.getDimSize(1);
   int64_t height = xType.getDimSize(2), width = xType.getDimSize(3);
-  if (wShape.size() != 4 || wShape[1] != channels)
-    return n.emitError() << "weight has shape "
-                         << GraphImporter::shapeStr(wShape)
-                         << "; expected [M, " << channels
-                         << ", kH, kW] for input shape "
-                         << GraphImporter::shapeStr(xType.getShape());
   int64_t features = wShape[0], kh = wShape[2], kw = wShape[3];
-  if (kh < 1 || kw < 1 || features < 1)
-    return n.emitError() << "weight has the empty shape "
-                         << GraphImporter::shapeStr(wShape);
-
-  // Only the patch-embedding case.
-  FailureOr<int64_t> group = g.getIntAttr(n, "group", 1);
-  if (failed(group))
-    return failure();
-  if (*group != 1)
-    return n.emitError() << "unsupported group=" << *group
-                         << " (grouped convolution): only patch embeddings "
-                            "are supported (kernel equal to strides, no "
-                            "padding, group 1, dilation 1)";
-  FailureOr<std::string> autoPad = g.getStringAttr(n, "auto_pad", "NOTSET");
-  if (failed(autoPad))
-    return failure();
-  if (*autoPad != "NOTSET" && *autoPad != "VALID")
-    return n.emitError() << "unsupported auto_pad=" << *autoPad
-                         << " (padded convolution): only patch embeddings "
-                            "are supported (kernel equal to strides, no "
-                            "padding, group 1, dilation 1)";
-  if (failed(checkSpatialAttr(n, "kernel_shape", {kh, kw},
-                              "it does not match the weight's shape")) ||
-      failed(checkSpatialAttr(n, "dilations", {1, 1},
-                              "dilated convolution")) ||
-      failed(checkSpatialAttr(n, "pads", {0, 0, 0, 0}, "padded convolution")))
-    return failure();
-  FailureOr<std::optional<SmallVector<int64_t>>> strides =
-      g.getIntsAttr(n, "strides");
-  if (failed(strides))
-    return failure();
-  if (!*strides || ArrayRef<int64_t>(**strides) != ArrayRef<int64_t>{kh, kw})
-    return n.emitError() << "unsupported strides="
-                         << (*strides ? listStr(**strides) : "[1, 1]")
-                         << " (overlapping patches; kernel is "
-                         << listStr({kh, kw})
-                         << "): only patch embeddings are supported (kernel "
-                            "equal to strides, no padding, group 1, "
-                            "dilation 1)";
   if (height < kh || width < kw)
     return n.emitError() << "input shape "
                          << GraphImporter::shapeStr(xType.getShape())
                          << " is smaller than the kernel " << listStr({kh, kw});
-
-  Value bias;
-  if (n.hasInput(2)) {
-    FailureOr<Value> given = g.getF32Input(n, 2);
-    if (failed(given))
-      return failure();
-    ArrayRef<int64_t> bShape =
-        cast<RankedTensorType>(given->getType()).getShape();
-    if (bShape.size() != 1 || bShape[0] != features)
-      return n.emitError() << "bias has shape "
-                           << GraphImporter::shapeStr(bShape) << "; expected ["
-                           << features << "]";
-    bias = *given;
-  }
 
   // Patches: [B, C, H, W] -> [B, C, Hp, kh, Wp, kw] -> [B, Hp, Wp, C, kh, kw]
   // -> [B, Hp·Wp, C·kh·kw]. Rows and columns past the last whole patch are
   // not used (no padding: the output size rounds down).
   Type f32 = xType.getElementType();
   int64_t hp = height / kh, wp = width / kw;
-  Value image = *x;
+  Value image = x;
   if (hp * kh != height || wp * kw != width) {
     SmallVector<int64_t> offsets(4, 0), sizes{batch, channels, hp * kh, wp * kw},
         steps(4, 1);
@@ -487,6 +297,86 @@ LogicalResult onnx_import::importConv(NodeContext &n) {
       tensor::ExpandShapeOp::create(
           b, n.loc, RankedTensorType::get({batch, features, hp, wp}, f32),
           channelsFirst, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}}));
+}
+
+/// Conv: a patch embedding when it is one (a 2-D convolution of a constant
+/// weight with strides equal to its kernel, no padding, group 1, no
+/// dilation), else the general form; see the file comment.
+LogicalResult onnx_import::importConv(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  if (failed(checkArity(n, 2, 3)))
+    return failure();
+  FailureOr<Value> x = g.getF32Input(n, 0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> w = g.getF32Input(n, 1);
+  if (failed(w))
+    return failure();
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  int64_t rank = xType.getRank();
+  if ((rank != 3 && rank != 4) || wType.getRank() != rank ||
+      !xType.hasStaticShape() || !wType.hasStaticShape())
+    return n.emitError() << "input " << GraphImporter::shapeStr(xType.getShape())
+                         << " and weight "
+                         << GraphImporter::shapeStr(wType.getShape())
+                         << ": only static 1-D and 2-D convolutions "
+                            "([N, C, W] or [N, C, H, W]) are supported";
+  Value bias;
+  if (n.hasInput(2)) {
+    FailureOr<Value> given = g.getF32Input(n, 2);
+    if (failed(given))
+      return failure();
+    ArrayRef<int64_t> bShape =
+        cast<RankedTensorType>(given->getType()).getShape();
+    if (bShape.size() != 1 || bShape[0] != wType.getDimSize(0))
+      return n.emitError() << "bias has shape "
+                           << GraphImporter::shapeStr(bShape)
+                           << "; expected [" << wType.getDimSize(0) << "]";
+    bias = *given;
+  }
+  SmallVector<int64_t> in(xType.getShape().drop_front(2));
+  SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
+  FailureOr<ConvAttrs> attrs = readConvAttrs(n, in, kernel);
+  if (failed(attrs))
+    return failure();
+  int64_t channels = xType.getDimSize(1), features = wType.getDimSize(0);
+  int64_t groups = attrs->group;
+  if (groups < 1 || channels % groups != 0 || features % groups != 0 ||
+      wType.getDimSize(1) * groups != channels)
+    return n.emitError() << "group=" << groups << " does not fit " << channels
+                         << " input channels and a weight of shape "
+                         << GraphImporter::shapeStr(wType.getShape());
+  auto all = [](ArrayRef<int64_t> values, int64_t v) {
+    return llvm::all_of(values, [&](int64_t e) { return e == v; });
+  };
+  if (rank == 4 && g.isConstantInput(n, 1) && attrs->group == 1 &&
+      all(attrs->padsBegin, 0) && all(attrs->padsEnd, 0) &&
+      all(attrs->dilations, 1) && attrs->strides == kernel)
+    return importPatchEmbedding(n, *x, bias);
+
+  bool oneD = rank == 3;
+  Value x4 = *x, w4 = *w;
+  if (oneD) {
+    // Height 1: [N, C, W] -> [N, C, 1, W], [F, C/G, k] -> [F, C/G, 1, k].
+    auto addHeight = [&](Value v) -> Value {
+      auto t = cast<RankedTensorType>(v.getType());
+      return tensor::ExpandShapeOp::create(
+          b, n.loc,
+          RankedTensorType::get(
+              {t.getDimSize(0), t.getDimSize(1), 1, t.getDimSize(2)},
+              t.getElementType()),
+          v, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    };
+    x4 = addHeight(x4);
+    w4 = addHeight(w4);
+    attrs->strides.insert(attrs->strides.begin(), 1);
+    attrs->dilations.insert(attrs->dilations.begin(), 1);
+    attrs->padsBegin.insert(attrs->padsBegin.begin(), 0);
+    attrs->padsEnd.insert(attrs->padsEnd.begin(), 0);
+  }
+  return importGeneralConv(n, x4, w4, bias, *attrs, oneD);
 }
 
 /// Flatten(x, axis): [d0 .. d(axis-1)] and [d(axis) ..] each collapsed into

@@ -921,6 +921,68 @@ LogicalResult onnx_import::importSplit18(NodeContext &n) {
 // Gather
 //===----------------------------------------------------------------------===//
 
+/// A linalg.generic over Gather's result [data[:axis], indices,
+/// data[axis+1:]] that reads each index from `indices` (an integer tensor)
+/// and extracts the element of `data`. With `clampIndices`, a negative index
+/// is wrapped and any index clamped into the axis (run-time indices: ONNX
+/// leaves out-of-range ones undefined, and they must not read out of
+/// bounds); without, the indices are known to be in range.
+static Value buildGather(OpBuilder &b, Location loc, Value data,
+                         RankedTensorType dataType, int64_t axis,
+                         Value indices, bool clampIndices) {
+  auto indexType = cast<RankedTensorType>(indices.getType());
+  ArrayRef<int64_t> dataShape = dataType.getShape();
+  SmallVector<int64_t> shape(dataShape.take_front(axis));
+  llvm::append_range(shape, indexType.getShape());
+  llvm::append_range(shape, dataShape.drop_front(axis + 1));
+  Type element = dataType.getElementType();
+  auto resultType = RankedTensorType::get(shape, element);
+  int64_t indexRank = indexType.getRank();
+  int64_t resultRank = resultType.getRank();
+  int64_t dataRank = dataType.getRank();
+  int64_t dim = dataType.getDimSize(axis);
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t d = 0; d < indexRank; ++d)
+    indexExprs.push_back(b.getAffineDimExpr(axis + d));
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(resultRank, 0, indexExprs, b.getContext()),
+      b.getMultiDimIdentityMap(resultRank)};
+  Value init = tensor::EmptyOp::create(b, loc, shape, element);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, ValueRange{indices}, ValueRange{init},
+      maps,
+      SmallVector<utils::IteratorType>(resultRank,
+                                       utils::IteratorType::parallel),
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        Type indexTy = nested.getIndexType();
+        Value i = arith::IndexCastOp::create(nested, loc, indexTy, args[0]);
+        if (clampIndices) {
+          Value zero = arith::ConstantIndexOp::create(nested, loc, 0);
+          Value size = arith::ConstantIndexOp::create(nested, loc, dim);
+          Value last = arith::ConstantIndexOp::create(nested, loc, dim - 1);
+          Value negative = arith::CmpIOp::create(
+              nested, loc, arith::CmpIPredicate::slt, i, zero);
+          Value wrapped = arith::AddIOp::create(nested, loc, i, size);
+          i = arith::SelectOp::create(nested, loc, negative, wrapped, i);
+          i = arith::MaxSIOp::create(nested, loc, i, zero);
+          i = arith::MinSIOp::create(nested, loc, i, last);
+        }
+        SmallVector<Value> where;
+        for (int64_t d = 0; d < dataRank; ++d) {
+          if (d < axis)
+            where.push_back(linalg::IndexOp::create(nested, loc, d));
+          else if (d == axis)
+            where.push_back(i);
+          else
+            where.push_back(
+                linalg::IndexOp::create(nested, loc, d - 1 + indexRank));
+        }
+        Value v = tensor::ExtractOp::create(nested, loc, data, where);
+        linalg::YieldOp::create(nested, loc, v);
+      });
+  return generic.getResult(0);
+}
+
 /// Gather along `axis` of `dataType` with indices computed at run time (an
 /// embedding lookup of token ids): a linalg.generic over the result that
 /// reads each index, wraps a negative one and clamps it into the axis (ONNX
@@ -942,55 +1004,9 @@ static LogicalResult importRuntimeGather(NodeContext &n,
   FailureOr<Value> x = getTensorInput(n, 0);
   if (failed(x))
     return failure();
-  ArrayRef<int64_t> dataShape = dataType.getShape();
-  SmallVector<int64_t> shape(dataShape.take_front(axis));
-  llvm::append_range(shape, indexType.getShape());
-  llvm::append_range(shape, dataShape.drop_front(axis + 1));
-  Type element = dataType.getElementType();
-  auto resultType = RankedTensorType::get(shape, element);
-  int64_t indexRank = indexType.getRank();
-  int64_t resultRank = resultType.getRank();
-  int64_t dataRank = dataType.getRank();
-  int64_t dim = dataType.getDimSize(axis);
-  SmallVector<AffineExpr> indexExprs;
-  for (int64_t d = 0; d < indexRank; ++d)
-    indexExprs.push_back(b.getAffineDimExpr(axis + d));
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(resultRank, 0, indexExprs, b.getContext()),
-      b.getMultiDimIdentityMap(resultRank)};
-  Value init = tensor::EmptyOp::create(b, n.loc, shape, element);
-  Value data = *x;
-  auto generic = linalg::GenericOp::create(
-      b, n.loc, TypeRange{resultType}, ValueRange{*indices}, ValueRange{init},
-      maps,
-      SmallVector<utils::IteratorType>(resultRank,
-                                       utils::IteratorType::parallel),
-      [&](OpBuilder &nested, Location loc, ValueRange args) {
-        Type indexTy = nested.getIndexType();
-        Value i = arith::IndexCastOp::create(nested, loc, indexTy, args[0]);
-        Value zero = arith::ConstantIndexOp::create(nested, loc, 0);
-        Value size = arith::ConstantIndexOp::create(nested, loc, dim);
-        Value last = arith::ConstantIndexOp::create(nested, loc, dim - 1);
-        Value negative = arith::CmpIOp::create(
-            nested, loc, arith::CmpIPredicate::slt, i, zero);
-        Value wrapped = arith::AddIOp::create(nested, loc, i, size);
-        i = arith::SelectOp::create(nested, loc, negative, wrapped, i);
-        i = arith::MaxSIOp::create(nested, loc, i, zero);
-        i = arith::MinSIOp::create(nested, loc, i, last);
-        SmallVector<Value> where;
-        for (int64_t d = 0; d < dataRank; ++d) {
-          if (d < axis)
-            where.push_back(linalg::IndexOp::create(nested, loc, d));
-          else if (d == axis)
-            where.push_back(i);
-          else
-            where.push_back(
-                linalg::IndexOp::create(nested, loc, d - 1 + indexRank));
-        }
-        Value v = tensor::ExtractOp::create(nested, loc, data, where);
-        linalg::YieldOp::create(nested, loc, v);
-      });
-  return g.setOutput(n, 0, generic.getResult(0));
+  return g.setOutput(n, 0,
+                     buildGather(b, n.loc, *x, dataType, axis, *indices,
+                                 /*clampIndices=*/true));
 }
 
 LogicalResult onnx_import::importGather(NodeContext &n) {
@@ -1068,43 +1084,12 @@ LogicalResult onnx_import::importGather(NodeContext &n) {
   }
   // Anything else: a generic that reads the index from a constant tensor and
   // extracts the element of the data.
-  int64_t indexRank = indices->rank();
-  int64_t resultRank = resultType.getRank();
-  auto indexType = RankedTensorType::get(indices->shape(), b.getI64Type());
   KnownInts i64Indices = *indices;
-  i64Indices.type = indexType;
+  i64Indices.type = RankedTensorType::get(indices->shape(), b.getI64Type());
   Value indexTensor = g.materializeInts(n.loc, i64Indices);
-  SmallVector<AffineExpr> indexExprs;
-  for (int64_t d = 0; d < indexRank; ++d)
-    indexExprs.push_back(b.getAffineDimExpr(*axis + d));
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(resultRank, 0, indexExprs, b.getContext()),
-      b.getMultiDimIdentityMap(resultRank)};
-  SmallVector<utils::IteratorType> iterators(resultRank,
-                                             utils::IteratorType::parallel);
-  Value init = tensor::EmptyOp::create(b, n.loc, shape, element);
-  Value data = *x;
-  int64_t gatherAxis = *axis;
-  int64_t dataRank = type->getRank();
-  auto generic = linalg::GenericOp::create(
-      b, n.loc, TypeRange{resultType}, ValueRange{indexTensor},
-      ValueRange{init}, maps, iterators,
-      [&](OpBuilder &nested, Location loc, ValueRange args) {
-        SmallVector<Value> where;
-        for (int64_t d = 0; d < dataRank; ++d) {
-          if (d < gatherAxis)
-            where.push_back(linalg::IndexOp::create(nested, loc, d));
-          else if (d == gatherAxis)
-            where.push_back(arith::IndexCastOp::create(
-                nested, loc, nested.getIndexType(), args[0]));
-          else
-            where.push_back(
-                linalg::IndexOp::create(nested, loc, d - 1 + indexRank));
-        }
-        Value v = tensor::ExtractOp::create(nested, loc, data, where);
-        linalg::YieldOp::create(nested, loc, v);
-      });
-  return g.setOutput(n, 0, generic.getResult(0));
+  return g.setOutput(n, 0,
+                     buildGather(b, n.loc, *x, *type, *axis, indexTensor,
+                                 /*clampIndices=*/false));
 }
 
 //===----------------------------------------------------------------------===//
