@@ -220,8 +220,11 @@ static LogicalResult raiseFFNs(ModuleOp module, unsigned optLevel) {
   return pm.run(module);
 }
 
-/// Runs the FFN-level passes of an optimisation level.
-static LogicalResult runFFNPasses(ModuleOp module, unsigned optLevel) {
+/// Runs the FFN-level passes of an optimisation level, with the approximate
+/// rewrites `options` asks for.
+static LogicalResult runFFNPasses(ModuleOp module,
+                                  const CompileOptions &options) {
+  unsigned optLevel = options.optLevel;
   PassManager pm(module->getContext());
   if (optLevel >= 1) {
     pm.addPass(createCanonicalizerPass());
@@ -238,6 +241,10 @@ static LogicalResult runFFNPasses(ModuleOp module, unsigned optLevel) {
     // Neuron order before fusion: fusion concatenates gate and up into one
     // weight, a form the permutation does not take apart.
     pm.addPass(createPermuteNeurons());
+    // Approximate rewrites: none runs unless its flag asks for it. They act
+    // on the blocks the exact rewrites left, neurons sorted by importance and
+    // gate/up not yet concatenated, and each records the error it measured
+    // on the block (recordRelError).
     pm.addPass(createFuseHorizontal());
     // Last: permuted and fused copies of shared weights are equal again.
     pm.addPass(createDedupWeights());
@@ -424,7 +431,7 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   if (failed(raiseFFNs(*module, options.optLevel)))
     return failure();
   FFNReport report = FFNReport::collect(*module);
-  if (failed(runFFNPasses(*module, options.optLevel)))
+  if (failed(runFFNPasses(*module, options)))
     return failure();
   // Weights replaced by rewritten copies (folded, fused) are freed here and
   // after the lowering (transposed), so the peak stays near the weights' size.

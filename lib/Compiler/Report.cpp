@@ -92,6 +92,7 @@ void FFNReport::updateAfter(ModuleOp module) {
     entry.applied.clear();
     for (StringRef name : getApplied(op))
       entry.applied.push_back(name.str());
+    entry.maxRelError = getRelError(op);
   });
   uniqueParamsAfter = countUniqueParams(module);
 }

@@ -334,6 +334,18 @@ SmallVector<StringRef> mlir::ffn::getApplied(MlpOp op) {
   return names;
 }
 
+void mlir::ffn::recordRelError(MlpOp op, double error) {
+  double total = getRelError(op).value_or(0.0) + error;
+  op->setAttr(kRelErrorAttrName,
+              FloatAttr::get(Float64Type::get(op.getContext()), total));
+}
+
+std::optional<double> mlir::ffn::getRelError(MlpOp op) {
+  if (auto attr = op->getAttrOfType<FloatAttr>(kRelErrorAttrName))
+    return attr.getValueAsDouble();
+  return std::nullopt;
+}
+
 //===----------------------------------------------------------------------===//
 // Builders
 //===----------------------------------------------------------------------===//

@@ -66,6 +66,19 @@ void recordApplied(MlpOp op, llvm::StringRef rewrite);
 /// The rewrites recorded on `op`, in the order they were applied.
 llvm::SmallVector<llvm::StringRef> getApplied(MlpOp op);
 
+/// Name of the discardable F64 attribute on `ffn.mlp` holding the relative
+/// error (‖y' − y‖ / ‖y‖ on the block's output) that approximate rewrites
+/// measured for the block; the FFN report prints it as `max_rel_error`.
+constexpr llvm::StringLiteral kRelErrorAttrName = "ffn.rel_error";
+
+/// Adds `error`, the relative error one approximate rewrite measured on the
+/// output of `op`, to the error recorded on the block. Errors of successive
+/// rewrites add up (a bound by the triangle inequality, to first order).
+void recordRelError(MlpOp op, double error);
+
+/// The relative error recorded on `op` by approximate rewrites, if any.
+std::optional<double> getRelError(MlpOp op);
+
 /// Name of the discardable `tensor<Hxf32>` attribute on `ffn.mlp` that
 /// ffn-permute-neurons sets: the importance of the block's hidden neurons,
 /// in their (descending) order.
