@@ -67,6 +67,9 @@ if getattr(config, "ffn_have_cuda", "OFF").upper() in ("ON", "TRUE", "1"):
     config.substitutions.append(("%cuda_toolkit", config.ffn_cuda_toolkit))
     config.substitutions.append(
         ("%ptxas", os.path.join(config.ffn_cuda_toolkit, "bin", "ptxas")))
+    config.substitutions.append(
+        ("%ffn_cuda_runtime",
+         os.path.join(config.ffn_obj_root, "lib", "libffn_cuda_runtime.a")))
     try:
         subprocess.check_call(["nvidia-smi", "-L"], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, timeout=30)

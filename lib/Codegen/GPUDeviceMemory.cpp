@@ -229,13 +229,21 @@ struct GPUDeviceMemoryPass
                                         ValueRange(), ValueRange(),
                                         ValueRange());
       Value device = alloc.getMemref();
-      auto copyIn = gpu::MemcpyOp::create(rewriter, loc, TypeRange(),
-                                          ValueRange(), device, arg);
-      rewriter.replaceAllUsesExcept(arg, device, copyIn);
+      auto numInputs = func->getAttrOfType<IntegerAttr>(kNumInputsAttrName);
+      if (numInputs && arg.getArgNumber() >= numInputs.getInt()) {
+        // An out-parameter: its contents on entry are never read.
+        arg.replaceAllUsesExcept(device, alloc);
+      } else {
+        auto copyIn = gpu::MemcpyOp::create(rewriter, loc, TypeRange(),
+                                            ValueRange(), device, arg);
+        rewriter.replaceAllUsesExcept(arg, device, copyIn);
+      }
       auto writable = func.getArgAttrOfType<BoolAttr>(
           arg.getArgNumber(),
           bufferization::BufferizationDialect::kWritableAttrName);
-      bool readOnly = writable && !writable.getValue();
+      bool readOnly = (writable && !writable.getValue()) ||
+                      func.getArgAttr(arg.getArgNumber(), kReadOnlyArgAttrName);
+      func.removeArgAttr(arg.getArgNumber(), kReadOnlyArgAttrName);
       for (Block &block : func.getBody())
         if (auto ret = dyn_cast<func::ReturnOp>(block.getTerminator())) {
           rewriter.setInsertionPoint(ret);
@@ -246,6 +254,7 @@ struct GPUDeviceMemoryPass
                                  device);
         }
     }
+    func->removeAttr(kNumInputsAttrName);
     return success();
   }
 
@@ -301,8 +310,10 @@ struct GPUDeviceMemoryPass
         auto source = cast<MemRefType>(copy.getSource().getType());
         auto target = cast<MemRefType>(copy.getTarget().getType());
         rewriter.setInsertionPoint(copy);
-        if (!memref::isStaticShapeAndContiguousRowMajor(source) ||
-            !memref::isStaticShapeAndContiguousRowMajor(target)) {
+        // gpu.memcpy copies from the start of the buffers (its lowering
+        // ignores a view's offset), so slices, contiguous or not, are
+        // copied by a kernel.
+        if (!isPlainStatic(source) || !isPlainStatic(target)) {
           if (failed(copyInTiles(rewriter, copy)))
             return failure();
           rewriter.eraseOp(copy);

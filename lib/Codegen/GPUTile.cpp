@@ -11,6 +11,7 @@
 
 #include "ffn/Codegen/Passes.h"
 
+#include "GPULibraryGemm.h"
 #include "TileAndFuse.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -67,6 +68,7 @@ static llvm::SmallPtrSet<Operation *, 8> collectFusable(linalg::LinalgOp root) {
       auto producer = operand.get().getDefiningOp<linalg::LinalgOp>();
       if (!producer || !producer->hasOneUse() ||
           !isa<TilingInterface>(producer.getOperation()) ||
+          producer->hasAttr(kLibraryGemmAttr) ||
           producer->getBlock() != root->getBlock() ||
           !readsInjectively(consumer, operand))
         continue;
@@ -114,9 +116,10 @@ namespace {
 struct GPUTilePass : public ffn::impl::GPUTileBase<GPUTilePass> {
   using Base::Base;
 
-  /// Block tile sizes of `op`: the innermost parallel dimension by
-  /// blockTileX, the next by blockTileY, the one before by 1 (grid z);
-  /// other dimensions are not tiled.
+  /// Block tile sizes of `op`: the innermost parallel dimension by up to
+  /// blockTileX, the next by up to blockTileY (each the largest divisor of
+  /// the dimension up to that size), the one before by 1 (grid z); other
+  /// dimensions are not tiled.
   SmallVector<int64_t> blockTileSizes(linalg::LinalgOp op) const {
     SmallVector<int64_t> sizes(op.getNumLoops(), 0);
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -127,8 +130,15 @@ struct GPUTilePass : public ffn::impl::GPUTileBase<GPUTilePass> {
       if (iterators[d] != utils::IteratorType::parallel)
         continue;
       int64_t size = tiles[level++];
-      if (!ShapedType::isDynamic(ranges[d]))
+      // The largest size up to the tile that divides the range: every tile
+      // is then full and statically shaped. Partial tiles would give the
+      // fused producers dynamically sized temporaries, which become
+      // per-thread stack allocations in the kernels.
+      if (!ShapedType::isDynamic(ranges[d])) {
         size = std::min(size, ranges[d]);
+        while (size > 1 && ranges[d] % size != 0)
+          --size;
+      }
       sizes[d] = std::max<int64_t>(size, 1);
     }
     return sizes;
@@ -160,7 +170,8 @@ struct GPUTilePass : public ffn::impl::GPUTileBase<GPUTilePass> {
     SmallVector<linalg::LinalgOp> roots;
     for (Operation &op : func.getBody().getOps())
       if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&op))
-        if (linalgOp.hasPureTensorSemantics())
+        if (linalgOp.hasPureTensorSemantics() &&
+            !linalgOp->hasAttr(kLibraryGemmAttr)) // a library call later
           roots.push_back(linalgOp);
     IRRewriter rewriter(&getContext());
     llvm::SmallPtrSet<Operation *, 16> erased;

@@ -45,6 +45,10 @@ mlir::ffn::createCPUTargetMachine(StringRef cpu, std::string &error) {
     }
   }
   llvm::TargetOptions options;
+  // Static constructors (the GPU target registers its kernel modules from
+  // one) must go to .init_array: glibc does not run a .ctors section, and
+  // LLVM's default is .ctors.
+  options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpuName, features, options, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));

@@ -10,7 +10,9 @@
 #include "Backend.h"
 #include "CudaBackend.h"
 #include "Glue.h"
+#include "ffn/Codegen/Passes.h"
 #include "ffn/Compiler/Report.h"
+#include "ffn/Dialect/FFN/Transforms/LowRank.h"
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Import/ONNX/Importer.h"
 #include "ffn/Pipelines/Pipelines.h"
@@ -245,6 +247,28 @@ static LogicalResult runFFNPasses(ModuleOp module,
     // on the blocks the exact rewrites left, neurons sorted by importance and
     // gate/up not yet concatenated, and each records the error it measured
     // on the block (recordRelError).
+    if (!options.ffnWidths.empty()) {
+      WidthSliceOptions width;
+      width.widths.assign(options.ffnWidths.begin(), options.ffnWidths.end());
+      pm.addPass(createWidthSlice(width));
+    }
+    if (!options.lowRank.empty()) {
+      std::string error;
+      FailureOr<LowRankSpec> spec = parseLowRankSpec(options.lowRank, error);
+      if (failed(spec)) {
+        driverError(*module->getContext()) << "--lowrank: " << error;
+        return failure();
+      }
+      LowRankOptions lowRank;
+      lowRank.mode = spec->mode;
+      lowRank.value = spec->value;
+      pm.addPass(createLowRank(lowRank));
+    }
+    if (options.blockDiag != 0) {
+      BlockDiagOptions blockDiag;
+      blockDiag.blocks = options.blockDiag;
+      pm.addPass(createBlockDiag(blockDiag));
+    }
     pm.addPass(createFuseHorizontal());
     // Last: permuted and fused copies of shared weights are equal again.
     pm.addPass(createDedupWeights());
@@ -291,6 +315,20 @@ static void prepareEntry(ModuleOp module, ModelInterface &model,
                         BoolAttr::get(ctx, false))}));
   for (unsigned i = 0, e = entry.getNumResults(); i < e; ++i)
     entry.setResultAttrs(i, DictionaryAttr::get(ctx, {}));
+}
+
+/// Marks the inputs of the entry of a GPU build read-only and counts them
+/// for ffn-gpu-device-memory, which would otherwise copy the inputs back to
+/// the caller's (const) buffers after every run and copy the outputs in
+/// before it.
+static void markInputsReadOnly(ModuleOp module, const ModelInterface &model) {
+  func::FuncOp entry = module.lookupSymbol<func::FuncOp>(model.entryName);
+  for (unsigned i = 0, e = entry.getNumArguments(); i < e; ++i)
+    entry.setArgAttr(i, kReadOnlyArgAttrName,
+                     UnitAttr::get(module.getContext()));
+  entry->setAttr(kNumInputsAttrName,
+                 IntegerAttr::get(IntegerType::get(module.getContext(), 64),
+                                  entry.getNumArguments()));
 }
 
 /// Gives every symbol of the object internal linkage except the C interface
@@ -459,6 +497,8 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   }
   std::string libName = libraryName(options.outputPath);
   prepareEntry(*module, *model, libName);
+  if (options.target == "cuda")
+    markInputsReadOnly(*module, *model);
   PassManager pm(&context);
   CPUPipelineOptions cpuOptions;
   cpuOptions.vectorWidth = getVectorWidth(**tm);
@@ -468,8 +508,13 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
           ? buildCUDAPipeline(pm, options, llvm::errs())
           : buildLowerToCPUPipeline(pm, cpuOptions, llvm::errs());
   pm.addInstrumentation(std::make_unique<ReleaseWeightsInstrumentation>());
+  std::optional<GPUGemmReport> gemmReport;
+  if (options.target == "cuda" && options.printReport)
+    gemmReport.emplace(context);
   if (failed(built) || failed(pm.run(*module)))
     return failure();
+  if (gemmReport)
+    gemmReport->print(llvm::errs());
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

@@ -43,7 +43,50 @@ LogicalResult mlir::ffn::buildCUDAPipeline(OpPassManager &pm,
   GPUPipelineOptions gpuOptions;
   gpuOptions.gpuArch = options.gpuArch;
   gpuOptions.toolkit = resolveCUDAToolkit(options.cudaToolkit);
+  gpuOptions.gemm = options.gpuGemm;
+  gpuOptions.gemmRemarks = options.printReport;
   return buildLowerToNVVMPipeline(pm, gpuOptions, errs);
+}
+
+/// The op a location names: its (first) ONNX node name, or file:line.
+static std::string describeLocation(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location part : fused.getLocations())
+      if (std::string text = describeLocation(part); !text.empty())
+        return text;
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (file.getFilename().getValue() + ":" + Twine(file.getLine()))
+        .str();
+  return "";
+}
+
+GPUGemmReport::GPUGemmReport(MLIRContext &context) {
+  handler = std::make_unique<ScopedDiagnosticHandler>(
+      &context, [this](Diagnostic &diag) -> LogicalResult {
+        std::string message = diag.str();
+        StringRef text(message);
+        if (diag.getSeverity() != DiagnosticSeverity::Remark ||
+            !text.consume_front("gpu gemm"))
+          return failure(); // someone else's diagnostic
+        Entry entry;
+        entry.location = describeLocation(diag.getLocation());
+        entry.message = text.ltrim(" :").str();
+        entry.library = !text.contains(": generated");
+        entries.push_back(std::move(entry));
+        return success();
+      });
+}
+
+void GPUGemmReport::print(llvm::raw_ostream &os) const {
+  size_t library = llvm::count_if(entries, [](const Entry &e) {
+    return e.library;
+  });
+  os << "GPU GEMMs: " << library << " cuBLAS, " << entries.size() - library
+     << " generated (MxNxK, batch first)\n";
+  for (const Entry &entry : entries)
+    os << "  " << entry.message << "  " << entry.location << "\n";
 }
 
 FailureOr<std::vector<std::string>>

@@ -10,6 +10,9 @@
 #define FFN_LIB_COMPILER_CUDABACKEND_H
 
 #include "ffn/Compiler/Compiler.h"
+#include "mlir/IR/Diagnostics.h"
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,24 @@ LogicalResult checkCUDAOptions(MLIRContext &context,
 LogicalResult buildCUDAPipeline(OpPassManager &pm,
                                 const CompileOptions &options,
                                 llvm::raw_ostream &errs);
+
+/// The GEMM choices of a GPU build (cuBLAS or generated, per op), collected
+/// from ffn-gpu-select-gemm's remarks while the pipeline runs (built with
+/// `gemmRemarks` when `options.printReport`) and printed after it.
+class GPUGemmReport {
+public:
+  explicit GPUGemmReport(MLIRContext &context);
+  /// "GPU GEMMs: N cuBLAS, M generated" and one line per GEMM.
+  void print(llvm::raw_ostream &os) const;
+
+private:
+  struct Entry {
+    std::string location, message;
+    bool library;
+  };
+  std::vector<Entry> entries;
+  std::unique_ptr<ScopedDiagnosticHandler> handler;
+};
 
 /// The extra link inputs of a GPU artifact: the CUDA runtime library
 /// (FFN_CUDA_RUNTIME_LIB overrides the one beside the tool) and libdl.

@@ -33,6 +33,13 @@ FFNCost mlir::ffn::measureFFN(MlpOp op) {
       rows *= ShapedType::isDynamic(d) ? 1 : d;
     cost.flops += 2 * rows * linear.getInFeatures() * linear.getOutFeatures();
   });
+  op.getBody().walk([&](BlockDiagLinearOp linear) {
+    int64_t rows = 1;
+    for (int64_t d : linear.getInput().getType().getShape().drop_back())
+      rows *= ShapedType::isDynamic(d) ? 1 : d;
+    cost.flops += 2 * rows * linear.getInFeatures() *
+                  linear.getOutFeatures() / linear.getNumBlocks();
+  });
   return cost;
 }
 

@@ -77,7 +77,10 @@ mlir::ffn::getLowerToNVVMPipelineText(const GPUPipelineOptions &options) {
   // ffn → linalg, elementwise chains fused, then block and thread tiles.
   os << "func.func(convert-ffn-to-linalg,convert-elementwise-to-linalg),"
         "ffn-cpu-fuse-elementwise,canonicalize,cse,"
-     << llvm::formatv("func.func(ffn-gpu-tile{{gemm-thread-tile={0}}),",
+     << llvm::formatv("func.func(ffn-gpu-select-gemm{{library={0} "
+                      "remarks={1}},ffn-gpu-tile{{gemm-thread-tile={2}}),",
+                      options.gemm.getValue() == "cublas" ? "cublas" : "none",
+                      options.gemmRemarks.getValue(),
                       options.gemmThreadTile.getValue())
      << "canonicalize,cse,";
   // Buffers, then everything the host touches moves to the device.
@@ -86,6 +89,7 @@ mlir::ffn::getLowerToNVVMPipelineText(const GPUPipelineOptions &options) {
         "function-boundary-type-conversion=identity-layout-map},"
         "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
         "cse,canonicalize,buffer-deallocation-pipeline,"
+        "ffn-gpu-library-gemm,"
         "ffn-gpu-device-memory,ffn-cpu-expand-strided-copies,"
         "convert-linalg-to-loops,";
   // Tiles → mapped parallel loops → gpu.launch → outlined kernels, launched
@@ -123,6 +127,12 @@ mlir::ffn::buildLowerToNVVMPipeline(OpPassManager &pm,
   if (format != "fatbin" && format != "bin" && format != "isa") {
     errs << "ffn-lower-to-nvvm: unknown GPU binary format '" << format
          << "' (use fatbin, bin or isa)\n";
+    return failure();
+  }
+  llvm::StringRef gemm = options.gemm;
+  if (gemm != "cublas" && gemm != "generated") {
+    errs << "ffn-lower-to-nvvm: unknown GEMM strategy '" << gemm
+         << "' (use cublas or generated)\n";
     return failure();
   }
   return parsePassPipeline(getLowerToNVVMPipelineText(options), pm, errs);

@@ -15,6 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaRuntime.h"
+
 #include <cuda.h>
 
 #include <cstdint>
@@ -23,6 +25,8 @@
 #include <deque>
 #include <dlfcn.h>
 #include <mutex>
+#include <vector>
+#include <set>
 #include <unordered_map>
 
 namespace {
@@ -99,6 +103,15 @@ void ensureContext() {
     CUdevice device;
     CHECK(cuDeviceGet, &device, ordinal);
     CHECK(cuDevicePrimaryCtxRetain, &context, device);
+    CHECK(cuCtxSetCurrent, context);
+    // Temporaries come from the device's stream-ordered pool
+    // (cuMemAllocAsync); keep what the pool holds across synchronisations
+    // so that the next run reuses it instead of going back to the driver.
+    CUmemoryPool pool = nullptr;
+    CHECK(cuDeviceGetDefaultMemPool, &pool, device);
+    cuuint64_t keepAll = ~cuuint64_t(0);
+    CHECK(cuMemPoolSetAttribute, pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+          &keepAll);
   });
   CHECK(cuCtxSetCurrent, context);
 }
@@ -190,7 +203,29 @@ void deviceConstant(MemRef1D *result, const MemRef1D *source,
   result->offset = 0;
 }
 
+// Streams are reused: every run of a model creates one and destroys it at
+// the end, and creating a stream costs more than a small kernel.
+std::mutex streamsMutex;
+std::vector<CUstream> &freeStreams() {
+  static std::vector<CUstream> list;
+  return list;
+}
+
+// Managed buffers (host-shared gpu.alloc) are freed synchronously; the others
+// come from the stream-ordered pool.
+std::mutex managedMutex;
+std::set<void *> &managedBuffers() {
+  static std::set<void *> set;
+  return set;
+}
+
 } // namespace
+
+[[noreturn]] void ffn_cuda::fail(const char *what, const char *detail) {
+  die(what, detail);
+}
+
+void ffn_cuda::makeContextCurrent() { ensureContext(); }
 
 extern "C" {
 
@@ -227,13 +262,24 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 
 void *mgpuStreamCreate() {
   ensureContext();
+  {
+    std::lock_guard<std::mutex> lock(streamsMutex);
+    if (!freeStreams().empty()) {
+      CUstream stream = freeStreams().back();
+      freeStreams().pop_back();
+      return stream;
+    }
+  }
   CUstream stream = nullptr;
   CHECK(cuStreamCreate, &stream, CU_STREAM_DEFAULT);
   return stream;
 }
 
 void mgpuStreamDestroy(void *stream) {
-  CHECK(cuStreamDestroy, static_cast<CUstream>(stream));
+  // Work still queued on it stays ordered before whatever the next user
+  // queues.
+  std::lock_guard<std::mutex> lock(streamsMutex);
+  freeStreams().push_back(static_cast<CUstream>(stream));
 }
 
 void mgpuStreamSynchronize(void *stream) {
@@ -268,19 +314,32 @@ void mgpuEventRecord(void *event, void *stream) {
 void *mgpuMemAlloc(uint64_t bytes, void *stream, bool isHostShared) {
   ensureContext();
   CUdeviceptr ptr = 0;
-  if (isHostShared)
+  if (isHostShared) {
     CHECK(cuMemAllocManaged, &ptr, bytes ? bytes : 1, CU_MEM_ATTACH_GLOBAL);
-  else
-    CHECK(cuMemAlloc, &ptr, bytes ? bytes : 1);
-  (void)stream;
+    std::lock_guard<std::mutex> lock(managedMutex);
+    managedBuffers().insert(reinterpret_cast<void *>(ptr));
+  } else {
+    CHECK(cuMemAllocAsync, &ptr, bytes ? bytes : 1,
+          static_cast<CUstream>(stream));
+  }
   return reinterpret_cast<void *>(ptr);
 }
 
 void mgpuMemFree(void *ptr, void *stream) {
-  // The stream's work may still read the buffer.
-  if (stream)
-    CHECK(cuStreamSynchronize, static_cast<CUstream>(stream));
-  CHECK(cuMemFree, reinterpret_cast<CUdeviceptr>(ptr));
+  {
+    std::lock_guard<std::mutex> lock(managedMutex);
+    if (managedBuffers().erase(ptr)) {
+      // The stream's work may still read the buffer.
+      if (stream)
+        CHECK(cuStreamSynchronize, static_cast<CUstream>(stream));
+      CHECK(cuMemFree, reinterpret_cast<CUdeviceptr>(ptr));
+      return;
+    }
+  }
+  // Stream-ordered: the memory returns to the pool once the stream's work
+  // before this point is done.
+  CHECK(cuMemFreeAsync, reinterpret_cast<CUdeviceptr>(ptr),
+        static_cast<CUstream>(stream));
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {

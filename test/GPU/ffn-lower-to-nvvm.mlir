@@ -1,14 +1,15 @@
-// RUN: ffn-opt %s '--ffn-lower-to-nvvm=format=isa' -o %t.mlir
+// RUN: ffn-opt %s '--ffn-lower-to-nvvm=format=isa gemm=generated' -o %t.mlir
 // RUN: FileCheck %s --input-file=%t.mlir --implicit-check-not=' linalg.' --implicit-check-not=' scf.' --implicit-check-not=' memref.' --implicit-check-not=' func.' --implicit-check-not=unrealized_conversion_cast
 // RUN: rm -rf %t.ptx && %python -m ffn_tools.ptx %t.mlir --out %t.ptx --ptxas %ptxas --arch sm_90 | FileCheck %s --check-prefix=PTXAS
 // RUN: cat %t.ptx/*.ptx | FileCheck %s --check-prefix=PTX
 // RUN: cat %t.ptx/*.ptx | FileCheck %s --check-prefix=ERF
-// RUN: ffn-opt %s '--ffn-lower-to-nvvm=format=isa gpu-arch=sm_80' -o %t.sm80.mlir
+// RUN: ffn-opt %s '--ffn-lower-to-nvvm=format=isa gpu-arch=sm_80 gemm=generated' -o %t.sm80.mlir
 // RUN: rm -rf %t.ptx80 && %python -m ffn_tools.ptx %t.sm80.mlir --out %t.ptx80 --ptxas %ptxas --arch sm_80 | FileCheck %s --check-prefix=PTXAS
 // RUN: cat %t.ptx80/*.ptx | FileCheck %s --check-prefix=SM80
-// RUN: ffn-opt %s '--ffn-lower-to-nvvm=format=fatbin' | FileCheck %s --check-prefix=FATBIN
+// RUN: ffn-opt %s '--ffn-lower-to-nvvm=format=fatbin gemm=generated' | FileCheck %s --check-prefix=FATBIN
 
-// The whole GPU pipeline on an encoder FFN: host code in the llvm dialect
+// The whole GPU pipeline with generated GEMMs (gemm=generated; the default,
+// gemm=cublas, is gpu-gemm.mlir) on an encoder FFN: host code in the llvm dialect
 // that allocates device buffers, copies the input in, fetches the weights'
 // device copies from the runtime, launches one kernel per GEMM (bias and
 // GELU fused into the first) and copies the result out; the kernels as PTX

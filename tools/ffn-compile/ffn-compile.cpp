@@ -2,7 +2,8 @@
 //
 // ffn-compile MODEL -o OUT [--emit=exe|lib|obj|llvm|mlir] [-O0..-O3]
 //             [--target=cpu|cuda] [--cpu=NAME] [--gpu-arch=sm_80|sm_90]
-//             [--ffn-report[=FILE.json]]
+//             [--ffn-report[=FILE.json]] [--lowrank=MODE:VALUE]
+//             [--block-diag=K]
 //
 // A thin command-line layer over ffn/Compiler: every option maps onto
 // CompileOptions.
@@ -10,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ffn/Compiler/Compiler.h"
+#include "ffn/Dialect/FFN/Transforms/LowRank.h"
 #include "ffn/Import/ONNX/Importer.h"
 #include "ffn/InitAll.h"
 
@@ -63,6 +65,11 @@ static cl::opt<std::string> cudaToolkit(
     cl::desc("CUDA toolkit for --target=cuda (default: $CUDA_HOME, else "
              "/usr/local/cuda)"),
     cl::value_desc("DIR"), cl::cat(category));
+static cl::opt<std::string> gpuGemm(
+    "gpu-gemm", cl::init("cublas"),
+    cl::desc("GEMMs for --target=cuda: cublas (default; GEMMs cuBLAS takes "
+             "call it, the rest are generated) or generated (all generated)"),
+    cl::cat(category));
 static cl::opt<std::string>
     cpu("cpu", cl::init("native"),
         cl::desc("CPU to generate code for (native, x86-64-v3, x86-64-v4, "
@@ -81,6 +88,24 @@ static cl::opt<std::string> fuseFFN(
     cl::desc("CPU whole-FFN fusion (no [T, H] intermediate): auto (where it "
              "pays), always or never"),
     cl::cat(category));
+static cl::opt<std::string> lowRank(
+    "lowrank",
+    cl::desc("Approximate: factor FFN weights by truncated SVD, ranks by "
+             "kept energy (energy:0.9), fixed (rank:64) or a FLOP budget "
+             "(flops:0.5); -O2 and above"),
+    cl::value_desc("MODE:VALUE"), cl::cat(category));
+static cl::opt<int64_t> blockDiag(
+    "block-diag",
+    cl::desc("Approximate: block-diagonal FFN weights with K blocks after "
+             "channel permutations (exact when the weights are block "
+             "structured); K >= 2 divides the FFN widths; -O2 and above"),
+    cl::value_desc("K"), cl::init(0), cl::cat(category));
+static cl::opt<std::string> ffnWidth(
+    "ffn-width",
+    cl::desc("Approximate: keep this fraction of every FFN's hidden neurons, "
+             "the most important first (0.5), or one fraction per FFN in "
+             "order (0.5,0.75,1)"),
+    cl::value_desc("W[,W...]"), cl::cat(category));
 static cl::opt<bool> keepTemps("keep-temps",
                                cl::desc("Keep the glue source and object"),
                                cl::cat(category));
@@ -108,9 +133,44 @@ int main(int argc, char **argv) {
   if (target != "cuda" && (gpuArch.getNumOccurrences() ||
                            cudaToolkit.getNumOccurrences()))
     return fail("--gpu-arch and --cuda-toolkit apply to --target=cuda");
+  if (target != "cuda" && gpuGemm.getNumOccurrences())
+    return fail("--gpu-gemm applies to --target=cuda");
+  if (gpuGemm != "cublas" && gpuGemm != "generated")
+    return fail("unknown --gpu-gemm value '" + gpuGemm +
+                "' (use cublas or generated)");
   if (fuseFFN != "auto" && fuseFFN != "always" && fuseFFN != "never")
     return fail("unknown --fuse-ffn value '" + fuseFFN +
                 "' (use auto, always or never)");
+  if (lowRank.getNumOccurrences()) {
+    std::string error;
+    if (mlir::failed(parseLowRankSpec(lowRank, error)))
+      return fail("--lowrank: " + error);
+    if (optLevel < 2)
+      return fail("--lowrank needs -O2 or above (the FFN rewrites run there)");
+  }
+  if (blockDiag.getNumOccurrences()) {
+    if (blockDiag < 2)
+      return fail("--block-diag=" + Twine(blockDiag.getValue()) +
+                  ": the number of blocks must be at least 2");
+    if (optLevel < 2)
+      return fail("--block-diag needs -O2 or above (the FFN rewrites run "
+                  "there)");
+  }
+  std::vector<double> ffnWidths;
+  if (ffnWidth.getNumOccurrences()) {
+    SmallVector<StringRef> parts;
+    StringRef(ffnWidth).split(parts, ',');
+    for (StringRef part : parts) {
+      double w = 0;
+      if (part.trim().getAsDouble(w) || !(w > 0.0 && w <= 1.0))
+        return fail("bad --ffn-width value '" + part +
+                    "' (each width is a fraction in (0, 1], e.g. "
+                    "--ffn-width=0.5 or --ffn-width=0.5,0.75)");
+      ffnWidths.push_back(w);
+    }
+  }
+  if (!ffnWidths.empty() && optLevel < 2)
+    return fail("--ffn-width needs -O2 or -O3 (the FFN rewrites run there)");
   if (!shapes.empty() && !isONNXFile(inputPath))
     return fail("--shape applies to ONNX models; '" + inputPath +
                 "' has static shapes in its signature");
@@ -122,6 +182,9 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel;
   options.cpu = cpu;
   options.fuseFFN = fuseFFN;
+  options.ffnWidths = ffnWidths;
+  options.lowRank = lowRank;
+  options.blockDiag = blockDiag;
   options.keepTemps = keepTemps;
   options.printReport = report.getNumOccurrences() > 0;
   options.reportPath = report;
@@ -130,6 +193,7 @@ int main(int argc, char **argv) {
   options.target = target;
   options.gpuArch = gpuArch;
   options.cudaToolkit = cudaToolkit;
+  options.gpuGemm = gpuGemm;
 
   registerAllPasses();
   mlir::DialectRegistry registry;

@@ -145,6 +145,28 @@ def GPUDeviceMemory : Pass<"ffn-gpu-device-memory", "::mlir::ModuleOp"> {
   ];
 }
 
+def GPULibraryGemm : Pass<"ffn-gpu-library-gemm", "::mlir::ModuleOp"> {
+  let summary = "Replace the GEMMs chosen for a library by runtime calls";
+  let description = [{
+    Runs after bufferisation, before `ffn-gpu-device-memory`. Every linalg
+    contraction on buffers that `ffn-gpu-select-gemm` marked with
+    `ffn.gpu_library_gemm` becomes a call to the CUDA runtime's
+    `ffn_cuda_sgemm` (2-D) or `ffn_cuda_sgemm_batched` (one batch
+    dimension), which runs cuBLAS on the memref descriptors of A, B and C
+    (row-major, each possibly transposed, leading dimension from its
+    strides): `C = A·B + beta·C`, beta as marked (1: the accumulator was
+    pre-filled, e.g. with the broadcast bias; 0: it is overwritten). An
+    operand whose innermost stride is not 1 is copied to a contiguous
+    temporary first. `ffn-gpu-device-memory` then gives the call device
+    buffers like every other host-side use.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 def GPUMapForall : Pass<"ffn-gpu-map-forall", "::mlir::func::FuncOp"> {
   let summary = "Turn nested scf.forall tiles into scf.parallel mapped to the GPU";
   let description = [{
@@ -158,6 +180,35 @@ def GPUMapForall : Pass<"ffn-gpu-map-forall", "::mlir::func::FuncOp"> {
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",
     "::mlir::scf::SCFDialect",
+  ];
+}
+
+def GPUSelectGemm : Pass<"ffn-gpu-select-gemm", "::mlir::func::FuncOp"> {
+  let summary = "Choose, per GEMM, between a library call and generated code";
+  let description = [{
+    Runs on linalg on tensors, before `ffn-gpu-tile`. With
+    `library=cublas`, every contraction cuBLAS can take (f32 operands and
+    result, static shapes, one M, N and K dimension and at most one batch
+    dimension, A and B each row-major or transposed, C in (batch, M, N)
+    order, sizes within cuBLAS's 32-bit integers) is marked with
+    `ffn.gpu_library_gemm`; `ffn-gpu-tile` leaves it alone (it is neither
+    tiled nor fused into its consumers' tiles, which become their own
+    kernels: the bias broadcast that fills the accumulator, the activation,
+    the residual) and `ffn-gpu-library-gemm` turns it into a runtime call
+    after bufferisation. An accumulator initialised by a zero `linalg.fill`
+    is dropped (beta = 0). Every other contraction stays generated. With
+    `library=none` nothing is marked. `remarks` reports the choice for each
+    contraction as a remark on it.
+  }];
+  let options = [
+    Option<"library", "library", "std::string", /*default=*/"\"cublas\"",
+           "GEMM library: cublas or none (every GEMM generated)">,
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit a remark naming the choice for every contraction">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
   ];
 }
 

@@ -51,8 +51,21 @@ struct CompileOptions {
   /// toolkit (empty: $CUDA_HOME, else /usr/local/cuda).
   std::string gpuArch = "sm_90";
   std::string cudaToolkit;
+  /// For --target=cuda: "cublas" (GEMMs cuBLAS takes call it, the others
+  /// are generated) or "generated" (every GEMM is generated code).
+  std::string gpuGemm = "cublas";
   /// CPU whole-FFN fusion: "auto" (where it pays), "always" or "never".
   std::string fuseFFN = "auto";
+  /// --ffn-width: fraction of hidden neurons every FFN keeps, or one per FFN
+  /// in order; empty leaves the widths alone.
+  std::vector<double> ffnWidths;
+  /// Low-rank factorisation of the FFN weights (an approximate rewrite at
+  /// -O2 and above): `energy:E`, `rank:R` or `flops:F`; empty: none.
+  std::string lowRank;
+  /// Block-diagonal FFN weights with this many blocks (an approximate
+  /// rewrite at -O2 and above; exact when the weights already are block
+  /// structured); 0: none.
+  int64_t blockDiag = 0;
 };
 
 /// One input or output of the compiled model.

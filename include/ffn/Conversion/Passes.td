@@ -16,7 +16,11 @@ def ConvertFFNToLinalg : Pass<"convert-ffn-to-linalg"> {
     (the bias becomes the accumulator's initial value), activations and norms
     to `linalg.generic`. Constant weights are transposed at compile time to
     the `[in, out]` layout the CPU kernels stream through; other weights get
-    a `linalg.transpose`.
+    a `linalg.transpose`. A block-diagonal linear becomes one
+    `linalg.batch_matmul` over its blocks (weights `[K, in/K, out/K]`)
+    between two copies that gather (or, without channel permutations,
+    transpose) its input into `[K, rows, in/K]` and its product back to
+    `[rows, out]`, adding the bias.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

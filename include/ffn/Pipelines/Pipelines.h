@@ -70,6 +70,17 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "gemm-thread-tile",
       llvm::cl::desc("GEMM outputs per thread along each output dimension"),
       llvm::cl::init(2)};
+  PassOptions::Option<std::string> gemm{
+      *this, "gemm",
+      llvm::cl::desc("GEMMs: cublas (calls into cuBLAS where it takes the "
+                     "op, generated code elsewhere) or generated (all "
+                     "generated)"),
+      llvm::cl::init("cublas")};
+  PassOptions::Option<bool> gemmRemarks{
+      *this, "gemm-remarks",
+      llvm::cl::desc("A remark per GEMM saying whether it runs in cuBLAS or "
+                     "as generated code"),
+      llvm::cl::init(false)};
 };
 
 /// The GPU architectures ffn-lower-to-nvvm generates code for.

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -128,6 +129,83 @@ struct DropZeroBias : public OpRewritePattern<LinearOp> {
 void LinearOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                            MLIRContext *context) {
   results.add<DropZeroBias>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// BlockDiagLinearOp
+//===----------------------------------------------------------------------===//
+
+/// Checks that `perm`, when present, is a permutation of [0, size).
+static LogicalResult verifyPermutation(Operation *op,
+                                       std::optional<ArrayRef<int64_t>> perm,
+                                       StringRef name, int64_t size) {
+  if (!perm)
+    return success();
+  if (static_cast<int64_t>(perm->size()) != size)
+    return op->emitOpError() << name << " has " << perm->size()
+                             << " entries but the layer has " << size
+                             << " channels there";
+  llvm::BitVector seen(size);
+  for (int64_t i : *perm) {
+    if (i < 0 || i >= size)
+      return op->emitOpError() << name << " entry " << i
+                               << " is out of range [0, " << size << ")";
+    if (seen.test(i))
+      return op->emitOpError() << name << " repeats entry " << i;
+    seen.set(i);
+  }
+  return success();
+}
+
+LogicalResult BlockDiagLinearOp::verify() {
+  RankedTensorType inType = getInput().getType();
+  RankedTensorType wType = getWeight().getType();
+  RankedTensorType resType = getResult().getType();
+  if (inType.getRank() < 1)
+    return emitOpError("input must have at least one dimension");
+  if (!wType.hasStaticShape())
+    return emitOpError() << "weight must have a static shape, not " << wType;
+  if (getNumBlocks() < 1)
+    return emitOpError("weight must hold at least one block");
+  int64_t in = getInFeatures(), out = getOutFeatures();
+  int64_t inFeatures = inType.getDimSize(inType.getRank() - 1);
+  if (!compatibleDims(in, inFeatures))
+    return emitOpError() << "weight blocks take " << getNumBlocks() << " x "
+                         << wType.getDimSize(2) << " = " << in
+                         << " input features but x has " << dimStr(inFeatures);
+  if (Value bias = getBias()) {
+    auto bType = cast<RankedTensorType>(bias.getType());
+    if (!compatibleDims(bType.getDimSize(0), out))
+      return emitOpError() << "bias has " << dimStr(bType.getDimSize(0))
+                           << " elements but the weight blocks give " << out
+                           << " output features";
+    if (bType.getElementType() != inType.getElementType())
+      return emitOpError("bias element type differs from the input's");
+  }
+  if (wType.getElementType() != inType.getElementType() ||
+      resType.getElementType() != inType.getElementType())
+    return emitOpError() << "element types differ: x has "
+                         << inType.getElementType() << ", weight "
+                         << wType.getElementType() << ", result "
+                         << resType.getElementType();
+  if (resType.getRank() != inType.getRank())
+    return emitOpError() << "result has rank " << resType.getRank()
+                         << " but x has rank " << inType.getRank();
+  for (int64_t d = 0, e = inType.getRank() - 1; d < e; ++d)
+    if (!compatibleDims(resType.getDimSize(d), inType.getDimSize(d)))
+      return emitOpError() << "result dimension " << d << " is "
+                           << dimStr(resType.getDimSize(d)) << " but x has "
+                           << dimStr(inType.getDimSize(d));
+  int64_t outFeatures = resType.getDimSize(resType.getRank() - 1);
+  if (!compatibleDims(outFeatures, out))
+    return emitOpError() << "result has " << dimStr(outFeatures)
+                         << " features but the weight blocks give " << out;
+  if (failed(verifyPermutation(*this, getInputPermutation(),
+                               "input_permutation", in)) ||
+      failed(verifyPermutation(*this, getOutputPermutation(),
+                               "output_permutation", out)))
+    return failure();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

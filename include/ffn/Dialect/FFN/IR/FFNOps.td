@@ -56,6 +56,57 @@ def FFN_LinearOp : FFN_Op<"linear", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
+def FFN_BlockDiagLinearOp : FFN_Op<"block_diag_linear", [Pure]> {
+  let summary = "Linear layer with a block-diagonal weight, channels permuted";
+  let description = [{
+    A linear layer whose `[out, in]` weight is block-diagonal with `K`
+    blocks of `[out/K, in/K]`, stored as one `[K, out/K, in/K]` tensor:
+    block `k` maps input channels `[k in/K, (k+1) in/K)` to output channels
+    `[k out/K, (k+1) out/K)`. It costs `1/K` of the dense linear's FLOPs.
+
+    Two optional channel permutations let a weight that is block-diagonal
+    only after reordering its channels keep the model's channel order:
+    `input_permutation` (`in` indices) gathers the input channels first,
+    `output_permutation` (`out` indices) gathers the block product's
+    channels, and the bias `[out]` is added last, in the output's order.
+    In numpy terms:
+
+    ```
+    xp = x[..., input_permutation]             # identity when absent
+    z[..., k, :] = xp[..., k, :] @ weight[k].T # both as [..., K, n/K]
+    y = z[..., output_permutation] + bias      # identity / 0 when absent
+    ```
+
+    ```mlir
+    %y = ffn.block_diag_linear %x, %w, %b
+        {input_permutation = array<i64: 2, 0, 3, 1>}
+        : (tensor<16x4xf32>, tensor<2x3x2xf32>, tensor<6xf32>)
+          -> tensor<16x6xf32>
+    ```
+  }];
+  let arguments = (ins FFN_FloatTensor:$input, 3DTensorOf<[AnyFloat]>:$weight,
+                       Optional<FFN_Vector>:$bias,
+                       OptionalAttr<DenseI64ArrayAttr>:$input_permutation,
+                       OptionalAttr<DenseI64ArrayAttr>:$output_permutation);
+  let results = (outs FFN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, $result)
+  }];
+  let extraClassDeclaration = [{
+    /// Number of diagonal blocks (the weight's first dimension).
+    int64_t getNumBlocks() { return getWeight().getType().getDimSize(0); }
+    /// Input features of the whole layer.
+    int64_t getInFeatures() {
+      return getNumBlocks() * getWeight().getType().getDimSize(2);
+    }
+    /// Output features of the whole layer.
+    int64_t getOutFeatures() {
+      return getNumBlocks() * getWeight().getType().getDimSize(1);
+    }
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//

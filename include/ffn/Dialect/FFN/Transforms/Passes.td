@@ -17,6 +17,111 @@ defvar RemarkFailuresOption =
            "Emit a remark with the reason of every failed match">;
 
 //===----------------------------------------------------------------------===//
+// Approximate rewrites
+//===----------------------------------------------------------------------===//
+
+def BlockDiag : Pass<"ffn-block-diag"> {
+  let summary = "Project FFN weights onto K diagonal blocks after permutations";
+  let description = [{
+    Rewrites every encoder-form `ffn.mlp`, `act(x W1ᵀ + b1) W2ᵀ + b2` with
+    f32 constant weights, into two `ffn.block_diag_linear` ops with `K`
+    (`blocks`) diagonal blocks each, cutting the linear FLOPs to `1/K`:
+
+    - the hidden neurons are permuted freely (rows of `W1` and `b1`,
+      columns of `W2`);
+    - the model-width channels are not: the first linear gathers its input
+      channels (`input_permutation`) and the second gathers its output
+      channels back into the model's order (`output_permutation`), an
+      `O(T D)` copy each, merged into the transpositions the lowering does
+      anyway.
+
+    Exact case: when the non-zero pattern (`|w| > 0`) of `W1` and `W2`, seen
+    as a graph over input channels, hidden neurons and output channels,
+    splits into connected components that can be packed into `K` groups of
+    `D/K` inputs, `H/K` neurons and `D/K` outputs (first-fit decreasing),
+    the rewrite drops only zeros: the block gets `ffn.block_diag_exact`.
+
+    Otherwise, the groups come from a balanced alternating clustering that
+    maximises the weight energy (sum of squares) kept on the diagonal
+    blocks: starting from contiguous groups, each neuron is assigned to the
+    group whose input and output channels carry most of its energy in `W1`
+    and `W2`, then each input (output) channel to the group whose neurons
+    draw most of its energy, greedily by decreasing energy under equal
+    group sizes; at most `iterations` rounds, stopping at the first that
+    keeps no more energy. Off-diagonal entries are dropped.
+
+    Either way the relative error of the block's output is measured with
+    the block evaluator on `calibration-rows` random N(0, 1) rows (before
+    against after) and recorded for the FFN report with `block-diag`; the
+    kept energy fraction is stored as `ffn.block_diag_energy`. `K` must be
+    at least 2 and divide the model width and the hidden width of every
+    rewritten block, else the pass fails with an error at the block. Gated
+    and other blocks are left alone (`remark-failures` says why).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+  ];
+  let options = [
+    RemarkFailuresOption,
+    Option<"blocks", "blocks", "int64_t", /*default=*/"4",
+           "Number of diagonal blocks K (>= 2)">,
+    Option<"iterations", "iterations", "int64_t", /*default=*/"8",
+           "Rounds of the alternating clustering (approximate case)">,
+    Option<"calibrationRows", "calibration-rows", "int64_t",
+           /*default=*/"64",
+           "Random token rows the error of each block is measured on">,
+  ];
+}
+
+def LowRank : Pass<"ffn-lowrank"> {
+  let summary = "Factor FFN weights into two thin matrices (truncated SVD)";
+  let description = [{
+    Every `ffn.linear` in an `ffn.mlp` whose weight `W` (`[m, n]` = `[out,
+    in]`) is an f32 constant is factored by its SVD, computed at compile
+    time in double precision with LAPACKE: `W ~= A B` with
+    `A = U_r S_r^1/2` (`[m, r]`) and `B = S_r^1/2 V_rᵀ` (`[r, n]`), and the
+    linear `x Wᵀ + b` becomes `t = x Bᵀ`, `y = t Aᵀ + b`. The factors are
+    new resource constants passed to the block. The rank per matrix:
+
+    - `mode=energy value=E`: the smallest `r` keeping `sum_{i<=r} s_i^2 >=
+      E sum_i s_i^2`;
+    - `mode=rank value=R`: `r = R` (at most `min(m, n)`);
+    - `mode=flops value=F`: ranks for all matrices of the block such that
+      its linear FLOPs are at most `F` times the dense ones, discarding the
+      least relative energy: every matrix starts at rank 1, then a greedy
+      step repeatedly takes the next singular value (or turns a matrix
+      dense once the rank would give no saving) with the most relative
+      energy `s_i^2 / |W|_F^2` per FLOP that still fits the budget.
+
+    A matrix whose rank gives no saving (`r >= mn / (m + n)`) stays dense.
+    Each block gets `ffn.lowrank_ranks`, the ranks of its constant-weight
+    linears in body order (-1: dense); when at least one matrix was
+    factored it also records `lowrank` and the relative error of the
+    block's output measured on `calibration-rows` random N(0, 1) token rows
+    (the block evaluator, before against after) for the FFN report. A block
+    the evaluator cannot interpret is left alone with a warning.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+  ];
+  let options = [
+    RemarkFailuresOption,
+    Option<"mode", "mode", "std::string", /*default=*/"\"energy\"",
+           "How ranks are chosen: energy, rank or flops">,
+    Option<"value", "value", "double", /*default=*/"0.99",
+           "The kept energy fraction (energy), the rank (rank) or the kept "
+           "FLOP fraction (flops)">,
+    Option<"calibrationRows", "calibration-rows", "int64_t",
+           /*default=*/"64",
+           "Random token rows the error of each block is measured on">,
+    Option<"remarkRanks", "remark-ranks", "bool", /*default=*/"false",
+           "Emit a remark per block with each matrix's rank and the error">,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // Exact rewrites
 //===----------------------------------------------------------------------===//
 
@@ -137,6 +242,40 @@ def PermuteNeurons : Pass<"ffn-permute-neurons"> {
     RemarkFailuresOption,
     Option<"score", "score", "std::string", /*default=*/"\"weight-norm\"",
            "Importance score: weight-norm or none">,
+  ];
+}
+
+def WidthSlice : Pass<"ffn-width-slice"> {
+  let summary = "Keep the most important hidden neurons of FFN blocks";
+  let description = [{
+    MatFormer-style width slicing, an approximate rewrite: an encoder or
+    gated `ffn.mlp` with `H` hidden neurons keeps `m = round(width * H)` of
+    them (at least one): the first `m` rows of the up (and gate) weight and
+    bias and the first `m` columns of the down weight. Blocks that
+    ffn-permute-neurons sorted (they carry `ffn.neuron_importance`) keep
+    their first neurons, the most important; other blocks are sorted here
+    by the same weight-norm score first. Exact only for models trained to be
+    sliced (MatFormer) at a trained width.
+
+    `widths`: one fraction in (0, 1] for every block, or one per block in
+    the order of the module; 1 leaves a block dense. The pass measures the
+    relative error `|y' - y| / |y|` on the block's output for
+    `calibration-rows` random unit-scale rows, records it
+    (`ffn.rel_error`) and `width-slice` for the FFN report. Blocks of other
+    forms, or with parameters that are not f32 constants, stay as they are;
+    `remark-failures` says why.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+  ];
+  let options = [
+    RemarkFailuresOption,
+    ListOption<"widths", "widths", "double",
+               "Fraction of hidden neurons kept: one for all blocks, or one "
+               "per block">,
+    Option<"calibrationRows", "calibration-rows", "int64_t",
+           /*default=*/"64", "Random rows the error is measured on">,
   ];
 }
 

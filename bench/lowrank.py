@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Benchmark: low-rank factorisation (--lowrank) of a BERT-base-size FFN.
+
+The model is a BERT-base encoder FFN (T=128 tokens, D=768, H=3072, GELU,
+biases; :mod:`ffn_tools.gen`) with random weights, or with ``--decay A``
+weights whose singular values decay as ``i^-A`` (:mod:`ffn_tools.lowrank`;
+random weights have a flat spectrum, so any truncation loses a lot). It is
+compiled dense (-O2) and with each ``--lowrank`` setting (default ``rank:64``,
+``rank:128``, ``rank:256``, ``flops:0.5``). One run measures, one after the
+other and each in its own process with the same number of threads, the
+median latency of every binary (``--bench N``), and prints per setting: the
+FFN FLOPs kept (from the FFN report), the latency ratio dense / setting
+(above 1: the factored binary is faster), the error the compiler reported
+(measured on its own random rows) and the error of the binary's output
+against the dense binary's on the model's N(0, 1) input (both
+``|y - y_dense| / |y_dense|``, Frobenius). The load average is printed before
+and after: on a busy machine the figures are indicative only.
+
+Usage::
+
+    python3 bench/lowrank.py                                   # N=30
+    python3 bench/lowrank.py --settings rank:32 flops:0.25 --iters 50
+    python3 bench/lowrank.py --decay 1 --ffn-compile build-x/bin/ffn-compile
+
+Exit status: 0 on success, 2 when a tool fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
+
+import numpy as np  # noqa: E402
+
+from ffn_tools import timing  # noqa: E402
+from ffn_tools.lowrank import gen, rel_error, report_error  # noqa: E402
+from ffn_tools.model import FFNSpec  # noqa: E402
+
+DEFAULT_SETTINGS = ("rank:64", "rank:128", "rank:256", "flops:0.5")
+
+
+def _loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def run_setting(model_dir: str, ffn_compile: str, setting: str, iters: int, threads: int) -> dict:
+    """Compiles and times one setting ("dense" or a --lowrank value)."""
+    tag = setting.replace(":", "_")
+    exe = os.path.join(model_dir, f"model_{tag}")
+    report = os.path.join(model_dir, f"report_{tag}.json")
+    args = ["-O2", f"--ffn-report={report}"]
+    if setting != "dense":
+        args.append(f"--lowrank={setting}")
+    result = {"setting": setting}
+    result["compile_s"] = timing.compile_model(ffn_compile, os.path.join(model_dir, "model.mlir"), exe, args)
+    out_dir = os.path.join(model_dir, f"out_{tag}")
+    r = timing.run_ffn_exe(exe, {"x": os.path.join(model_dir, "x.npy")}, out_dir, iters, threads)
+    result["ms"] = r["median_ms"]
+    result["y"] = os.path.join(out_dir, "y.npy")
+    with open(report) as f:
+        total = json.load(f)["total"]
+    result["flops_kept"] = total["flops_after"] / total["flops_before"]
+    result["reported_error"] = report_error(report)
+    return result
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--settings", nargs="+", default=list(DEFAULT_SETTINGS),
+                   help="--lowrank values to compare with dense (default: %(default)s)")
+    p.add_argument("--tokens", type=int, default=128)
+    p.add_argument("--dim", type=int, default=768)
+    p.add_argument("--hidden", type=int, default=3072)
+    p.add_argument("--decay", type=float, help="singular values of the weights decay as i^-DECAY (default: random)")
+    p.add_argument("--iters", type=int, default=30, help="timed runs per binary (default %(default)s)")
+    p.add_argument("--threads", type=int, default=2, help="threads for every binary (default %(default)s)")
+    p.add_argument("--ffn-compile", default=os.path.join("build", "bin", "ffn-compile"),
+                   help="ffn-compile binary; relative paths are taken from the repo root (default %(default)s)")
+    p.add_argument("--work-dir", help="keep the generated files here (default: a temporary folder, removed)")
+    p.add_argument("--json", help="also write the results as JSON to this file")
+    args = p.parse_args(argv)
+
+    ffn_compile = args.ffn_compile
+    if not os.path.isabs(ffn_compile):
+        ffn_compile = os.path.join(REPO_ROOT, ffn_compile)
+    work_dir = os.path.abspath(args.work_dir) if args.work_dir else tempfile.mkdtemp(prefix="ffn-lowrank-")
+    load_before = _loadavg()
+    print(f"load average before: {load_before} ({os.cpu_count()} cores); threads: {args.threads}; "
+          f"N={args.iters}", flush=True)
+    spec = FFNSpec(kind="encoder", tokens=args.tokens, dim=args.dim, hidden=args.hidden)
+    results = []
+    try:
+        ffn_compile = timing.find_ffn_compile(ffn_compile)
+        model_dir = os.path.join(work_dir, "model")
+        gen(spec, model_dir, decay=args.decay)
+        print(f"{spec.describe()}, weights: {'decay %g' % args.decay if args.decay else 'random'}", flush=True)
+        for setting in ["dense"] + args.settings:
+            print(f"{setting}: compiling and timing ...", flush=True)
+            results.append(run_setting(model_dir, ffn_compile, setting, args.iters, args.threads))
+        dense = results[0]
+        y_dense = np.load(dense["y"])
+        for r in results:
+            r["measured_error"] = rel_error(y_dense, np.load(r["y"]))
+            r["speedup"] = dense["ms"] / r["ms"]
+            del r["y"]
+    except timing.ToolError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if not args.work_dir:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    load_after = _loadavg()
+
+    head = (f"{'setting':<11} {'ms':>9} {'dense/this':>10} {'FLOPs kept':>10} {'reported err':>12}"
+            f" {'measured err':>12} {'compile s':>9}")
+    print()
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        rep = "-" if r["reported_error"] is None else f"{r['reported_error']:.3e}"
+        print(f"{r['setting']:<11} {timing.fmt_ms(r['ms']):>9} {r['speedup']:>10.2f} {r['flops_kept']:>10.3f}"
+              f" {rep:>12} {r['measured_error']:>12.3e} {r['compile_s']:>9.1f}")
+    print()
+    print("dense/this = dense median ms / this median ms (above 1: faster than dense); errors are")
+    print("|y - y_dense| / |y_dense|: reported by the compiler on its calibration rows, measured on x.npy")
+    print(f"load average after: {load_after}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"load_before": load_before, "load_after": load_after, "threads": args.threads,
+                       "iters": args.iters, "decay": args.decay, "results": results}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
