@@ -52,6 +52,20 @@ E2E_CASES = [
      ("--kind", "gpt2", "--tokens", "16", "--dim", "64", "--heads", "4", "--hidden", "256"), ()),
 ]
 
+# Approximate rewrites on the GPU: (name, generator, args, flags, compare
+# with the generator's reference). Approximate outputs differ from the dense
+# reference by design, so those are compared with the CPU build of the same
+# flags only; the exactly block-diagonal model matches its reference too.
+APPROX_CASES = [
+    ("approx-blockdiag-exact", "ffn_tools.blockdiag", ("--blocks", "4"), ("--block-diag=4",), True),
+    ("approx-blockdiag-k2", "ffn_tools.gen",
+     ("--kind", "encoder", "--tokens", "32", "--dim", "64", "--hidden", "256"), ("--block-diag=2",), False),
+    ("approx-lowrank", "ffn_tools.gen",
+     ("--kind", "encoder", "--tokens", "32", "--dim", "64", "--hidden", "256"), ("--lowrank=rank:16",), False),
+    ("approx-width", "ffn_tools.gen",
+     ("--kind", "gated", "--tokens", "32", "--dim", "64", "--hidden", "160"), ("--ffn-width=0.5",), False),
+]
+
 # Timed FFNs: BERT-base size (D=768, H=3072, GELU, biases), as (tokens, GEMM
 # mode). Each executable embeds 19 MB of weights and the device tool carries
 # at most 64 MiB, hence three.
@@ -93,7 +107,7 @@ def _input_args(d: str, inputs: Dict[str, str]) -> List[str]:
 
 
 def _make_case(root: str, name: str, generator: str, args: Sequence[str], flags: Sequence[str],
-               ffn_compile: str, bench: Optional[dict] = None) -> dict:
+               ffn_compile: str, bench: Optional[dict] = None, use_refs: bool = True) -> dict:
     d = os.path.join(root, name)
     work = os.path.join(root, "_work", name)
     for p in (d, work):
@@ -110,7 +124,7 @@ def _make_case(root: str, name: str, generator: str, args: Sequence[str], flags:
         shutil.copy(src, os.path.join(d, f"in_{n}.npy"))
         inputs[n] = f"in_{n}.npy"
     refs = {}
-    for ref in glob.glob(os.path.join(work, "*_ref.npy")):
+    for ref in glob.glob(os.path.join(work, "*_ref.npy")) if use_refs else []:
         out = os.path.basename(ref)[: -len("_ref.npy")]
         shutil.copy(ref, os.path.join(d, f"ref_{out}.npy"))
         refs[out] = f"ref_{out}.npy"
@@ -126,7 +140,8 @@ def _make_case(root: str, name: str, generator: str, args: Sequence[str], flags:
         # The CPU build of the same model: the GPU must agree with it too.
         cpu_dir = os.path.join(work, "cpu")
         os.makedirs(cpu_dir)
-        _must([ffn_compile, model, "-o", os.path.join(cpu_dir, "model")])
+        cpu_flags = [f for f in flags if not f.startswith("--gpu-")]
+        _must([ffn_compile, model, *cpu_flags, "-o", os.path.join(cpu_dir, "model")])
         _must([os.path.join(cpu_dir, "model"), *_input_args(d, inputs), "--output-dir", cpu_dir])
         for out in glob.glob(os.path.join(cpu_dir, "*.npy")):
             base = os.path.basename(out)[:-4]
@@ -146,6 +161,8 @@ def make(root: str, ffn_compile: str, bench: bool, only: Optional[List[str]] = N
         gemm = (f"--gpu-gemm={mode}",)
         todo += [(f"{mode}-set-{c.name}", c.generator, c.args, gemm, None) for c in MODEL_SET]
         todo += [(f"{mode}-{name}", gen, args, flags + gemm, None) for name, gen, args, flags in E2E_CASES]
+        todo += [(f"{mode}-{name}", gen, args, flags + gemm, None, refs)
+                 for name, gen, args, flags, refs in APPROX_CASES]
     if bench:
         for t, mode in BENCH_CASES:
             meta = {"tokens": t, "dim": BENCH_DIM, "hidden": BENCH_HIDDEN, "act": "gelu"}
@@ -154,9 +171,10 @@ def make(root: str, ffn_compile: str, bench: bool, only: Optional[List[str]] = N
                           "--hidden", str(BENCH_HIDDEN)), (f"--gpu-gemm={mode}",), meta))
     if only:
         todo = [t for t in todo if any(o in t[0] for o in only)]
-    for name, gen, args, flags, meta in todo:
+    for name, gen, args, flags, meta, *refs in todo:
         try:
-            cases.append(_make_case(root, name, gen, args, flags, ffn_compile, bench=meta))
+            cases.append(_make_case(root, name, gen, args, flags, ffn_compile, bench=meta,
+                                    use_refs=refs[0] if refs else True))
             print("made", name, flush=True)
         except RuntimeError as e:  # a compile failure is a result too
             print(f"FAILED to make {name}: {e}", flush=True)
