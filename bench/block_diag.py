@@ -42,14 +42,6 @@ from ffn_tools import timing  # noqa: E402
 from ffn_tools.approx_check import l2_rel_error  # noqa: E402
 
 
-def _loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as f:
-            return " ".join(f.read().split()[:3])
-    except OSError:
-        return "?"
-
-
 def run_variant(tag: str, flags, model_dir: str, ffn_compile: str, iters: int, threads: int) -> dict:
     exe = os.path.join(model_dir, f"model_{tag}")
     report = os.path.join(model_dir, f"report_{tag}.json")
@@ -85,7 +77,7 @@ def main(argv=None) -> int:
     if not os.path.isabs(ffn_compile):
         ffn_compile = os.path.join(REPO_ROOT, ffn_compile)
     work_dir = os.path.abspath(args.work_dir) if args.work_dir else tempfile.mkdtemp(prefix="ffn-blockdiag-")
-    load_before = _loadavg()
+    load_before = timing.loadavg()
     print(f"load average before: {load_before} ({os.cpu_count()} cores); threads: {args.threads}; "
           f"N={args.iters}", flush=True)
     results = []
@@ -108,7 +100,7 @@ def main(argv=None) -> int:
     finally:
         if not args.work_dir:
             shutil.rmtree(work_dir, ignore_errors=True)
-    load_after = _loadavg()
+    load_after = timing.loadavg()
 
     dense = results[0]
     head = (f"{'variant':<8} {'FFN FLOPs':>12} {'kept':>6} {'median ms':>10} {'min ms':>8} {'speedup':>8}"

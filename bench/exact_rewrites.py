@@ -51,14 +51,6 @@ from ffn_tools.compare import max_rel_error  # noqa: E402
 CASES = ("repavit-384", "repavit-768", "llama")
 
 
-def _loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as f:
-            return " ".join(f.read().split()[:3])
-    except OSError:
-        return "?"
-
-
 def generate_case(name: str, work_dir: str, tokens: int) -> str:
     """Writes the case's model folder (model.onnx, x.npy, y_ref.npy, spec.json)."""
     model_dir = os.path.join(work_dir, name)
@@ -126,7 +118,7 @@ def main(argv=None) -> int:
     if not os.path.isabs(ffn_compile):
         ffn_compile = os.path.join(REPO_ROOT, ffn_compile)
     work_dir = os.path.abspath(args.work_dir) if args.work_dir else tempfile.mkdtemp(prefix="ffn-exact-")
-    load_before = _loadavg()
+    load_before = timing.loadavg()
     print(f"load average before: {load_before} ({os.cpu_count()} cores); threads: {args.threads}; "
           f"N={args.iters}", flush=True)
     results = []
@@ -142,7 +134,7 @@ def main(argv=None) -> int:
     finally:
         if not args.work_dir:
             shutil.rmtree(work_dir, ignore_errors=True)
-    load_after = _loadavg()
+    load_after = timing.loadavg()
 
     head = (f"{'case':<13} {'-O2 ms':>9} {'-O0 ms':>9} {'ort ms':>9} {'O0/O2':>7} {'ort/O2':>7}"
             f" {'FLOPs before':>13} {'FLOPs after':>12} {'ratio':>6} {'err O2~O0':>10} {'err O2~ort':>10}")

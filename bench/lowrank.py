@@ -46,14 +46,6 @@ from ffn_tools.model import FFNSpec  # noqa: E402
 DEFAULT_SETTINGS = ("rank:64", "rank:128", "rank:256", "flops:0.5")
 
 
-def _loadavg() -> str:
-    try:
-        with open("/proc/loadavg") as f:
-            return " ".join(f.read().split()[:3])
-    except OSError:
-        return "?"
-
-
 def run_setting(model_dir: str, ffn_compile: str, setting: str, iters: int, threads: int) -> dict:
     """Compiles and times one setting ("dense" or a --lowrank value)."""
     tag = setting.replace(":", "_")
@@ -96,7 +88,7 @@ def main(argv=None) -> int:
     if not os.path.isabs(ffn_compile):
         ffn_compile = os.path.join(REPO_ROOT, ffn_compile)
     work_dir = os.path.abspath(args.work_dir) if args.work_dir else tempfile.mkdtemp(prefix="ffn-lowrank-")
-    load_before = _loadavg()
+    load_before = timing.loadavg()
     print(f"load average before: {load_before} ({os.cpu_count()} cores); threads: {args.threads}; "
           f"N={args.iters}", flush=True)
     spec = FFNSpec(kind="encoder", tokens=args.tokens, dim=args.dim, hidden=args.hidden)
@@ -121,7 +113,7 @@ def main(argv=None) -> int:
     finally:
         if not args.work_dir:
             shutil.rmtree(work_dir, ignore_errors=True)
-    load_after = _loadavg()
+    load_after = timing.loadavg()
 
     head = (f"{'setting':<11} {'ms':>9} {'dense/this':>10} {'FLOPs kept':>10} {'reported err':>12}"
             f" {'measured err':>12} {'compile s':>9}")

@@ -40,6 +40,15 @@ class ToolError(RuntimeError):
     """A measurement or tool invocation failed; the message says why."""
 
 
+def loadavg() -> str:
+    """The 1, 5 and 15 minute load averages, for benchmark headers ("?" if unknown)."""
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
 def default_warmup(iters: int) -> int:
     """Warm-up runs before ``iters`` timed ones."""
     return max(5, iters // 10)
