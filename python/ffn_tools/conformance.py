@@ -51,6 +51,7 @@ SHAPE_OPERANDS = {
     "Expand": {1},
     "Range": {0, 1, 2},
     "ReduceMean": {1},
+    "ReduceSum": {1},
     "Reshape": {1},
     "Slice": {1, 2, 3, 4},
     "Split": {1},

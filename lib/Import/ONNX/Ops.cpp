@@ -439,10 +439,12 @@ static LogicalResult importLayerNormalization(NodeContext &n) {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-/// ReduceMean of `x` over `axes` (absent: all), as a linalg.reduce sum
-/// divided by the element count.
-static LogicalResult buildReduceMean(NodeContext &n, Value x,
-                                     std::optional<SmallVector<int64_t>> axes) {
+/// ReduceSum (`mean` false) or ReduceMean (`mean` true) of `x` over `axes`
+/// (absent: all), as a linalg.reduce sum, divided by the element count for
+/// the mean.
+static LogicalResult buildReduceSum(NodeContext &n, Value x,
+                                    std::optional<SmallVector<int64_t>> axes,
+                                    bool mean) {
   GraphImporter &g = n.importer;
   OpBuilder &b = g.getBuilder();
   FailureOr<int64_t> keepDims = g.getIntAttr(n, "keepdims", 1);
@@ -450,6 +452,9 @@ static LogicalResult buildReduceMean(NodeContext &n, Value x,
     return failure();
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
+  if (llvm::is_contained(type.getShape(), 0))
+    return n.emitError() << "reductions of tensors with a zero-size "
+                            "dimension are not supported";
   SmallVector<bool> reduced(rank, !axes || axes->empty());
   if (axes && !axes->empty()) {
     for (int64_t axis : *axes) {
@@ -490,22 +495,25 @@ static LogicalResult buildReduceMean(NodeContext &n, Value x,
         Value sum = arith::AddFOp::create(nested, loc, args[0], args[1]);
         linalg::YieldOp::create(nested, loc, sum);
       });
-  Value mean = arith::DivFOp::create(
-      b, n.loc, reduce.getResult(0),
-      g.splatF32(n.loc, keptType, static_cast<float>(count)));
+  Value result = reduce.getResult(0);
+  if (mean)
+    result = arith::DivFOp::create(
+        b, n.loc, result,
+        g.splatF32(n.loc, keptType, static_cast<float>(count)));
   if (*keepDims) {
     SmallVector<bool> kept;
     for (int64_t d = 0; d < rank; ++d)
       kept.push_back(!reduced[d]);
-    mean = tensor::ExpandShapeOp::create(
-        b, n.loc, RankedTensorType::get(outShape, f32), mean,
+    result = tensor::ExpandShapeOp::create(
+        b, n.loc, RankedTensorType::get(outShape, f32), result,
         unitDimReassociation(rank, kept));
   }
-  return g.setOutput(n, 0, mean);
+  return g.setOutput(n, 0, result);
 }
 
-/// ReduceMean before opset 18: axes as an attribute.
-static LogicalResult importReduceMean13(NodeContext &n) {
+/// A reduction with its axes as an attribute (ReduceMean before opset 18,
+/// ReduceSum before 13).
+static LogicalResult importReduceAxesAttr(NodeContext &n, bool mean) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 1, 1)))
     return failure();
@@ -516,11 +524,12 @@ static LogicalResult importReduceMean13(NodeContext &n) {
       g.getIntsAttr(n, "axes");
   if (failed(axes))
     return failure();
-  return buildReduceMean(n, *x, *axes);
+  return buildReduceSum(n, *x, *axes, mean);
 }
 
-/// ReduceMean from opset 18: axes as an optional constant input.
-static LogicalResult importReduceMean18(NodeContext &n) {
+/// A reduction with its axes as an optional constant input (ReduceMean
+/// from opset 18, ReduceSum from 13).
+static LogicalResult importReduceAxesInput(NodeContext &n, bool mean) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 1, 2)))
     return failure();
@@ -549,7 +558,20 @@ static LogicalResult importReduceMean18(NodeContext &n) {
     if (*noop)
       return g.setOutput(n, 0, *x);
   }
-  return buildReduceMean(n, *x, axes);
+  return buildReduceSum(n, *x, axes, mean);
+}
+
+static LogicalResult importReduceMean13(NodeContext &n) {
+  return importReduceAxesAttr(n, /*mean=*/true);
+}
+static LogicalResult importReduceMean18(NodeContext &n) {
+  return importReduceAxesInput(n, /*mean=*/true);
+}
+static LogicalResult importReduceSum1(NodeContext &n) {
+  return importReduceAxesAttr(n, /*mean=*/false);
+}
+static LogicalResult importReduceSum13(NodeContext &n) {
+  return importReduceAxesInput(n, /*mean=*/false);
 }
 
 //===----------------------------------------------------------------------===//
@@ -923,6 +945,8 @@ static const OpHandler kHandlers[] = {
     {"Reciprocal", 1, importReciprocal},
     {"ReduceMean", 1, importReduceMean13},
     {"ReduceMean", 18, importReduceMean18},
+    {"ReduceSum", 1, importReduceSum1},
+    {"ReduceSum", 13, importReduceSum13},
     {"Relu", 1, importRelu},
     {"Reshape", 5, importReshape},
     {"Shape", 1, importShape},
