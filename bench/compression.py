@@ -65,6 +65,7 @@ sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
 import numpy as np  # noqa: E402
 
 from ffn_tools import timing  # noqa: E402
+from ffn_tools.approx_check import report_max_error  # noqa: E402
 from ffn_tools.compare import max_rel_error  # noqa: E402
 
 #: (label, flags) of the default configurations; the first is the baseline.
@@ -226,12 +227,7 @@ def compile_config(model: Model, ffn_compile: str, label: str, flags: Sequence[s
         row["flops_kept"] = total["flops_after"] / total["flops_before"] if total["flops_before"] else None
         row["params_kept"] = (total["params_after"] / total["params_before"]
                               if total.get("params_before") else None)
-        # The model-level error once the budget measures it; until then the
-        # largest per-FFN error the rewrites measured on their blocks.
-        row["reported_error"] = total.get("max_rel_error")
-        if row["reported_error"] is None:
-            errs = [e["max_rel_error"] for e in rep["ffns"] if e.get("max_rel_error") is not None]
-            row["reported_error"] = max(errs) if errs else None
+        row["reported_error"] = report_max_error(rep)
         row["applied"] = sorted({a for e in rep["ffns"] for a in e.get("applied", [])})
     except (OSError, ValueError, KeyError, TypeError) as e:
         row["error"] = f"unreadable --ffn-report JSON: {e}"

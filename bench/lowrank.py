@@ -40,7 +40,8 @@ sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
 import numpy as np  # noqa: E402
 
 from ffn_tools import timing  # noqa: E402
-from ffn_tools.lowrank import gen, rel_error, report_error  # noqa: E402
+from ffn_tools.approx_check import l2_rel_error, reported_error  # noqa: E402
+from ffn_tools.lowrank import gen  # noqa: E402
 from ffn_tools.model import FFNSpec  # noqa: E402
 
 DEFAULT_SETTINGS = ("rank:64", "rank:128", "rank:256", "flops:0.5")
@@ -63,7 +64,7 @@ def run_setting(model_dir: str, ffn_compile: str, setting: str, iters: int, thre
     with open(report) as f:
         total = json.load(f)["total"]
     result["flops_kept"] = total["flops_after"] / total["flops_before"]
-    result["reported_error"] = report_error(report)
+    result["reported_error"] = reported_error(report)
     return result
 
 
@@ -104,7 +105,7 @@ def main(argv=None) -> int:
         dense = results[0]
         y_dense = np.load(dense["y"])
         for r in results:
-            r["measured_error"] = rel_error(y_dense, np.load(r["y"]))
+            r["measured_error"] = l2_rel_error(y_dense, np.load(r["y"]))
             r["speedup"] = dense["ms"] / r["ms"]
             del r["y"]
     except timing.ToolError as e:

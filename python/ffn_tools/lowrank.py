@@ -2,9 +2,6 @@
 
     python3 -m ffn_tools.lowrank gen [gen options] [--weight-rank R] [--decay A] --out DIR
     python3 -m ffn_tools.lowrank numpy-error DIR OUT.mlir [--rows N]
-    python3 -m ffn_tools.lowrank check-binary DENSE.npy FACTORED.npy REPORT.json [--factor 2]
-    python3 -m ffn_tools.lowrank check-decreasing REPORT.json...
-    python3 -m ffn_tools.lowrank check-report REPORT.json [--max-flops F] [--max-error E]
 
 - ``gen`` writes the files of :mod:`ffn_tools.gen` (``model.mlir``, ``x.npy``,
   ``y_ref.npy``, ``spec.json``) plus ``params.npz``. ``--decay A`` gives
@@ -18,20 +15,14 @@
   ``|y_r - y| / |y|`` (Frobenius) of the FFN block on N rows of N(0, 1)
   inputs, independently of the compiler's block evaluator. Prints both;
   exits 1 when they differ by more than ``--rtol`` (relative).
-- ``check-binary`` compares the output of a factored binary with the dense
-  one's (Frobenius relative error) and the report's ``max_rel_error``; exits 1
-  unless they agree within ``--factor``.
-- ``check-decreasing`` prints the ``max_rel_error`` of each report and
-  exits 1 unless they strictly decrease in the order given.
-- ``check-report`` prints the FLOP fraction kept and the error of a report;
-  exits 1 when the fraction exceeds ``--max-flops`` or the error (missing
-  counts as 0) exceeds ``--max-error``.
+
+Checks of the report against compiled binaries are
+:mod:`ffn_tools.approx_check`'s, shared by every approximate rewrite.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -39,19 +30,11 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ffn_tools.approx_check import l2_rel_error
 from ffn_tools.gen import add_model_arguments, generate, load_spec, spec_from_args
 from ffn_tools.mlirgen import write_mlir
 from ffn_tools.model import FFNModel, FFNSpec, build_model
 from ffn_tools.reference import ffn_forward, reference_forward
-
-
-def rel_error(ref: np.ndarray, got: np.ndarray) -> float:
-    """``|got - ref|_F / |ref|_F`` in float64 (the report's measure)."""
-    r = np.asarray(ref, dtype=np.float64).ravel()
-    g = np.asarray(got, dtype=np.float64).ravel()
-    norm = float(np.linalg.norm(r))
-    diff = float(np.linalg.norm(g - r))
-    return diff / norm if norm > 0 else diff
 
 
 def truncate(w: np.ndarray, rank: int) -> np.ndarray:
@@ -122,7 +105,7 @@ def numpy_block_error(spec: FFNSpec, params: Dict[str, np.ndarray], ranks: Seque
     for name, r in zip(weight_names(spec), ranks):
         if r >= 0:
             factored[name] = truncate(params[name], r).astype(np.float64)
-    return rel_error(ffn_forward(block, dense, x), ffn_forward(block, factored, x))
+    return l2_rel_error(ffn_forward(block, dense, x), ffn_forward(block, factored, x))
 
 
 def _load_params(model_dir: str, spec: FFNSpec) -> Dict[str, np.ndarray]:
@@ -131,17 +114,6 @@ def _load_params(model_dir: str, spec: FFNSpec) -> Dict[str, np.ndarray]:
         with np.load(path) as f:
             return {k: f[k] for k in f.files}
     return build_model(spec).params
-
-
-def report_error(path: str) -> Optional[float]:
-    """The ``max_rel_error`` of a JSON FFN report: the total (the model
-    output's, when the compiler measured one), else the largest per FFN."""
-    with open(path) as f:
-        report = json.load(f)
-    if report["total"].get("max_rel_error") is not None:
-        return report["total"]["max_rel_error"]
-    errors = [e["max_rel_error"] for e in report["ffns"] if e.get("max_rel_error") is not None]
-    return max(errors) if errors else None
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -157,17 +129,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     n.add_argument("mlir")
     n.add_argument("--rows", type=int, default=8192)
     n.add_argument("--rtol", type=float, default=0.1)
-    b = sub.add_parser("check-binary", help="a factored binary's error vs the report's")
-    b.add_argument("dense")
-    b.add_argument("factored")
-    b.add_argument("report")
-    b.add_argument("--factor", type=float, default=2.0)
-    d = sub.add_parser("check-decreasing", help="report errors strictly decreasing")
-    d.add_argument("reports", nargs="+")
-    c = sub.add_parser("check-report", help="FLOPs kept and error of a report")
-    c.add_argument("report")
-    c.add_argument("--max-flops", type=float, help="largest flops_after / flops_before allowed")
-    c.add_argument("--max-error", type=float, help="largest max_rel_error allowed")
     args = p.parse_args(argv)
 
     if args.cmd == "gen":
@@ -178,54 +139,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         gen(spec, args.out, args.weight_rank, args.decay)
         print(f"{spec.describe()}, weight rank {args.weight_rank or 'full'}, decay {args.decay}: wrote {args.out}")
         return 0
-    if args.cmd == "check-report":
-        with open(args.report) as f:
-            total = json.load(f)["total"]
-        kept = total["flops_after"] / total["flops_before"]
-        err = report_error(args.report) or 0.0
-        print(f"flops_kept: {kept:.4f}")
-        print(f"error: {err:.4e}")
-        ok = True
-        if args.max_flops is not None and not kept <= args.max_flops:
-            print(f"FAIL: flops kept {kept:.4f} > {args.max_flops:g}")
-            ok = False
-        if args.max_error is not None and not err <= args.max_error:
-            print(f"FAIL: error {err:.4e} > {args.max_error:g}")
-            ok = False
-        return 0 if ok else 1
-    if args.cmd == "numpy-error":
-        spec = load_spec(args.model_dir)
-        with open(args.mlir) as f:
-            blocks = read_lowrank_attrs(f.read())
-        if len(blocks) != 1 or blocks[0]["rel_error"] is None:
-            print(f"FAIL: expected one factored block, found {blocks}")
-            return 1
-        ranks, compiler = blocks[0]["ranks"], blocks[0]["rel_error"]
-        ours = numpy_block_error(spec, _load_params(args.model_dir, spec), ranks, args.rows)
-        print(f"ranks: {ranks}")
-        print(f"compiler_error: {compiler:.4e}")
-        print(f"numpy_error: {ours:.4e}")
-        if not abs(compiler - ours) <= args.rtol * ours:
-            print(f"FAIL: differ by more than {args.rtol:g} relative")
-            return 1
-        print("agree")
-        return 0
-    if args.cmd == "check-binary":
-        measured = rel_error(np.load(args.dense), np.load(args.factored))
-        reported = report_error(args.report)
-        print(f"measured_error: {measured:.4e}")
-        print(f"reported_error: {reported}")
-        if reported is None or not (reported / args.factor <= measured <= reported * args.factor):
-            print(f"FAIL: not within {args.factor:g}x")
-            return 1
-        print(f"within {args.factor:g}x")
-        return 0
-    errors = [report_error(r) for r in args.reports]
-    print("errors: " + " ".join(f"{e:.4e}" if e is not None else "none" for e in errors))
-    if any(e is None for e in errors) or any(a <= b for a, b in zip(errors, errors[1:])):
-        print("FAIL: not strictly decreasing")
+    # numpy-error
+    spec = load_spec(args.model_dir)
+    with open(args.mlir) as f:
+        blocks = read_lowrank_attrs(f.read())
+    if len(blocks) != 1 or blocks[0]["rel_error"] is None:
+        print(f"FAIL: expected one factored block, found {blocks}")
         return 1
-    print("strictly decreasing")
+    ranks, compiler = blocks[0]["ranks"], blocks[0]["rel_error"]
+    ours = numpy_block_error(spec, _load_params(args.model_dir, spec), ranks, args.rows)
+    print(f"ranks: {ranks}")
+    print(f"compiler_error: {compiler:.4e}")
+    print(f"numpy_error: {ours:.4e}")
+    if not abs(compiler - ours) <= args.rtol * ours:
+        print(f"FAIL: differ by more than {args.rtol:g} relative")
+        return 1
+    print("agree")
     return 0
 
 

@@ -19,7 +19,7 @@ if PYTHON_DIR not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from ffn_tools import lowrank  # noqa: E402
+from ffn_tools import approx_check, lowrank  # noqa: E402
 from ffn_tools.model import FFNSpec, build_model  # noqa: E402
 
 
@@ -51,14 +51,14 @@ class LowRankTest(unittest.TestCase):
         errors = [lowrank.numpy_block_error(spec, params, [r, r, r], rows=256) for r in (1, 4, 7)]
         self.assertTrue(errors[0] > errors[1] > errors[2] > 0.0, errors)
 
-    def test_report_error_falls_back_to_ffns(self):
+    def test_reported_error_falls_back_to_ffns(self):
         report = {"total": {"max_rel_error": None, "flops_before": 4, "flops_after": 2},
                   "ffns": [{"max_rel_error": 0.1}, {"max_rel_error": None}, {"max_rel_error": 0.3}]}
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "r.json")
             with open(path, "w") as f:
                 json.dump(report, f)
-            self.assertEqual(lowrank.report_error(path), 0.3)
+            self.assertEqual(approx_check.reported_error(path), 0.3)
 
 
 if __name__ == "__main__":
