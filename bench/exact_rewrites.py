@@ -38,7 +38,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
@@ -106,21 +105,10 @@ def main(argv=None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="cases to run (default: all)")
     p.add_argument("--tokens", type=int, default=197, help="RePaViT tokens T (default %(default)s, ViT at 224 px)")
-    p.add_argument("--iters", type=int, default=30, help="timed runs per implementation (default %(default)s)")
-    p.add_argument("--threads", type=int, default=2, help="threads for every implementation (default %(default)s)")
-    p.add_argument("--ffn-compile", default=os.path.join("build", "bin", "ffn-compile"),
-                   help="ffn-compile binary; relative paths are taken from the repo root (default %(default)s)")
-    p.add_argument("--work-dir", help="keep the generated files here (default: a temporary folder, removed)")
-    p.add_argument("--json", help="also write the results as JSON to this file")
+    timing.add_bench_arguments(p, iters=30, per="implementation")
     args = p.parse_args(argv)
 
-    ffn_compile = args.ffn_compile
-    if not os.path.isabs(ffn_compile):
-        ffn_compile = os.path.join(REPO_ROOT, ffn_compile)
-    work_dir = os.path.abspath(args.work_dir) if args.work_dir else tempfile.mkdtemp(prefix="ffn-exact-")
-    load_before = timing.loadavg()
-    print(f"load average before: {load_before} ({os.cpu_count()} cores); threads: {args.threads}; "
-          f"N={args.iters}", flush=True)
+    ffn_compile, work_dir, load_before = timing.start_bench(args, "ffn-exact-")
     results = []
     try:
         ffn_compile = timing.find_ffn_compile(ffn_compile)

@@ -242,8 +242,12 @@ def _torch_ffn(meta: dict, iters: int) -> Dict[str, float]:
 
 
 def check(root: str, out_dir: str, iters: int) -> int:
-    with open(os.path.join(root, "manifest.json")) as f:
-        manifest = json.load(f)
+    try:
+        with open(os.path.join(root, "manifest.json")) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"gpu-bundle: {root} is not a bundle made by 'make' (manifest.json: {e})", file=sys.stderr)
+        return 2
     os.makedirs(out_dir, exist_ok=True)
     results, failed = [], 0
     for case in manifest["cases"]:
@@ -319,6 +323,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     c.add_argument("--iters", type=int, default=50, help="timed iterations (default %(default)s)")
     a = p.parse_args(argv)
     if a.cmd == "make":
+        if not shutil.which(a.ffn_compile):
+            print(f"gpu-bundle: ffn-compile not found: {a.ffn_compile}", file=sys.stderr)
+            return 2
         return make(a.dir, a.ffn_compile, not a.no_bench, a.only)
     return check(a.dir, a.out, a.iters)
 

@@ -30,14 +30,41 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(PYTHON_DIR)
 
 
 class ToolError(RuntimeError):
     """A measurement or tool invocation failed; the message says why."""
+
+
+def add_bench_arguments(p: argparse.ArgumentParser, iters: int = 30, per: str = "binary") -> None:
+    """The options every bench/ script shares: --iters, --threads,
+    --ffn-compile, --work-dir and --json."""
+    p.add_argument("--iters", type=int, default=iters, help=f"timed runs per {per} (default %(default)s)")
+    p.add_argument("--threads", type=int, default=2, help=f"threads for every {per} (default %(default)s)")
+    p.add_argument("--ffn-compile", default=os.path.join("build", "bin", "ffn-compile"),
+                   help="ffn-compile binary; relative paths are taken from the repo root (default %(default)s)")
+    p.add_argument("--work-dir", help="keep the generated files here (default: a temporary folder, removed)")
+    p.add_argument("--json", help="also write the results as JSON to this file")
+
+
+def start_bench(args: argparse.Namespace, prefix: str) -> Tuple[str, str, str]:
+    """For the options of :func:`add_bench_arguments`: the ffn-compile path
+    (relative ones from the repo root), the work folder (``--work-dir`` or a
+    new temporary one) and the load average, which it prints."""
+    ffn_compile = args.ffn_compile
+    if not os.path.isabs(ffn_compile):
+        ffn_compile = os.path.join(REPO_ROOT, ffn_compile)
+    work_dir = os.path.abspath(args.work_dir) if args.work_dir else tempfile.mkdtemp(prefix=prefix)
+    load = loadavg()
+    print(f"load average before: {load} ({os.cpu_count()} cores); threads: {args.threads}; "
+          f"N={args.iters}", flush=True)
+    return ffn_compile, work_dir, load
 
 
 def loadavg() -> str:
