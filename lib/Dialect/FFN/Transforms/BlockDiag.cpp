@@ -430,6 +430,19 @@ struct BlockDiagPass : public ffn::impl::BlockDiagBase<BlockDiagPass> {
       return success();
     }
     int64_t k = blocks;
+    // The block's own setting (kBlockDiagAttrName) wins over the option.
+    if (Attribute attr = mlp->getAttr(kBlockDiagAttrName)) {
+      auto value = dyn_cast<IntegerAttr>(attr);
+      if (!value || value.getInt() < 1) {
+        mlp.emitError() << getArgument() << ": " << kBlockDiagAttrName
+                        << " = " << attr
+                        << " is not a number of blocks (>= 1)";
+        return failure();
+      }
+      k = value.getInt();
+      if (k == 1)
+        return success();
+    }
     if (ffn.width % k != 0 || ffn.hidden % k != 0) {
       mlp.emitError() << getArgument() << ": " << k
                       << " blocks do not divide the FFN's model width "

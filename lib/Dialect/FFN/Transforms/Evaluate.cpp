@@ -478,6 +478,21 @@ double mlir::ffn::relativeError(ArrayRef<float> ref, ArrayRef<float> got) {
   return norm > 0.0 ? std::sqrt(diff / norm) : std::sqrt(diff);
 }
 
+double mlir::ffn::maxRelativeError(ArrayRef<float> ref, ArrayRef<float> got) {
+  if (ref.size() != got.size())
+    return std::numeric_limits<double>::infinity();
+  double diff = 0.0, scale = 0.0;
+  for (auto [r, g] : llvm::zip(ref, got)) {
+    // A NaN or infinity where the reference is finite is an unbounded error
+    // (std::max would skip a NaN).
+    if (!std::isfinite(g) && std::isfinite(r))
+      return std::numeric_limits<double>::infinity();
+    diff = std::max(diff, std::fabs(double(g) - double(r)));
+    scale = std::max(scale, std::fabs(double(r)));
+  }
+  return scale > 0.0 ? diff / scale : diff;
+}
+
 std::vector<float> mlir::ffn::randomRows(int64_t rows, int64_t dim,
                                          uint64_t seed) {
   // Box-Muller on the raw 64-bit output of mt19937_64, whose sequence the

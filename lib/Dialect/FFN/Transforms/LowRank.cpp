@@ -277,9 +277,27 @@ struct LowRankPass : public ffn::impl::LowRankBase<LowRankPass> {
     }
     SmallVector<MlpOp> blocks;
     getOperation()->walk([&](MlpOp mlp) { blocks.push_back(mlp); });
-    for (MlpOp mlp : blocks)
-      if (failed(factorBlock(mlp, spec)))
+    for (MlpOp mlp : blocks) {
+      // The block's own setting (kLowRankAttrName) wins over the options.
+      LowRankSpec blockSpec = spec;
+      if (Attribute attr = mlp->getAttr(kLowRankAttrName)) {
+        auto text = dyn_cast<StringAttr>(attr);
+        if (text && text.getValue() == "none")
+          continue;
+        FailureOr<LowRankSpec> parsed = failure();
+        if (text)
+          parsed = parseLowRankSpec(text.getValue(), error);
+        if (failed(parsed)) {
+          mlp.emitError() << "ffn-lowrank: bad " << kLowRankAttrName << " = "
+                          << attr << " (use MODE:VALUE or \"none\")"
+                          << (text ? ": " + error : "");
+          return signalPassFailure();
+        }
+        blockSpec = *parsed;
+      }
+      if (failed(factorBlock(mlp, blockSpec)))
         return signalPassFailure();
+    }
   }
 
   /// Says why `mlp` was left alone, with remark-failures.

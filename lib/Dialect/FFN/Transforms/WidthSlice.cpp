@@ -103,9 +103,8 @@ struct WidthSlicePass : public ffn::impl::WidthSliceBase<WidthSlicePass> {
   void runOnOperation() override {
     SmallVector<MlpOp> blocks;
     getOperation()->walk([&](MlpOp op) { blocks.push_back(op); });
-    if (widths.empty())
-      return;
-    if (widths.size() != 1 && widths.size() != blocks.size()) {
+    if (!widths.empty() && widths.size() != 1 &&
+        widths.size() != blocks.size()) {
       getOperation()->emitError()
           << "ffn-width-slice: " << widths.size()
           << " widths given for " << blocks.size()
@@ -121,7 +120,20 @@ struct WidthSlicePass : public ffn::impl::WidthSliceBase<WidthSlicePass> {
       }
 
     for (auto [index, mlp] : llvm::enumerate(blocks)) {
-      double width = widths.size() == 1 ? widths[0] : widths[index];
+      // The block's own setting (kWidthAttrName) wins over the option.
+      double width = 1.0;
+      if (Attribute attr = mlp->getAttr(kWidthAttrName)) {
+        auto value = dyn_cast<FloatAttr>(attr);
+        if (!value || !(value.getValueAsDouble() > 0.0 &&
+                        value.getValueAsDouble() <= 1.0)) {
+          mlp.emitError() << "ffn-width-slice: " << kWidthAttrName << " = "
+                          << attr << " is not a fraction in (0, 1]";
+          return signalPassFailure();
+        }
+        width = value.getValueAsDouble();
+      } else if (!widths.empty()) {
+        width = widths.size() == 1 ? widths[0] : widths[index];
+      }
       if (width >= 1.0)
         continue;
       NeuronLayout layout;

@@ -46,6 +46,10 @@ FailureOr<std::vector<float>> evaluateMlp(MlpOp op, ArrayRef<float> x,
 /// norm `‖got − ref‖₂` when `ref` is zero.
 double relativeError(ArrayRef<float> ref, ArrayRef<float> got);
 
+/// `max|got − ref| / max|ref|`, the relative error ffn-compile reports
+/// (DESIGN.md); the absolute `max|got − ref|` when `ref` is zero.
+double maxRelativeError(ArrayRef<float> ref, ArrayRef<float> got);
+
 /// `rows x dim` samples of N(0, 1), row-major, from a fixed generator seeded
 /// with `seed` (the same on every host). Tokens entering an FFN come out of
 /// a LayerNorm/RMSNorm and are roughly unit-scale per feature, which is what

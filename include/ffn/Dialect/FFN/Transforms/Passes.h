@@ -20,6 +20,21 @@ namespace ffn {
 #define GEN_PASS_REGISTRATION
 #include "ffn/Dialect/FFN/Transforms/Passes.h.inc"
 
+/// Per-block settings of the approximate rewrites. An `ffn.mlp` that carries
+/// one of these discardable attributes is rewritten with that setting
+/// instead of the pass's option: ffn-compile's error budget sets them FFN by
+/// FFN, and tests use them to give blocks different settings.
+///
+/// `ffn.width` (f64): the fraction of hidden neurons ffn-width-slice keeps;
+/// 1.0 leaves the block alone.
+constexpr llvm::StringLiteral kWidthAttrName = "ffn.width";
+/// `ffn.lowrank` (string): ffn-lowrank's `MODE:VALUE` for the block
+/// (`energy:0.9`, `rank:64`, `flops:0.5`), or `none`.
+constexpr llvm::StringLiteral kLowRankAttrName = "ffn.lowrank";
+/// `ffn.block_diag` (i64): ffn-block-diag's number of blocks for the block;
+/// 1 leaves the block alone.
+constexpr llvm::StringLiteral kBlockDiagAttrName = "ffn.block_diag";
+
 /// Appends the `ffn-raise` pipeline to `pm`: canonicalize, cse, then
 /// ffn-raise-linear, ffn-raise-activations, ffn-raise-norms and
 /// ffn-raise-mlp. The passes are op-agnostic; `pm` may be anchored on a

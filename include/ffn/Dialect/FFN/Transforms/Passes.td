@@ -57,6 +57,10 @@ def BlockDiag : Pass<"ffn-block-diag"> {
     at least 2 and divide the model width and the hidden width of every
     rewritten block, else the pass fails with an error at the block. Gated
     and other blocks are left alone (`remark-failures` says why).
+
+    A block carrying `ffn.block_diag` (i64) is rewritten with that number
+    of blocks instead of `blocks` (1: left alone); ffn-compile's error
+    budget sets it per FFN.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -101,6 +105,10 @@ def LowRank : Pass<"ffn-lowrank"> {
     block's output measured on `calibration-rows` random N(0, 1) token rows
     (the block evaluator, before against after) for the FFN report. A block
     the evaluator cannot interpret is left alone with a warning.
+
+    A block carrying `ffn.lowrank` (a string, `MODE:VALUE` or `none`) is
+    factored with that setting instead of the options; ffn-compile's error
+    budget sets it per FFN.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -264,6 +272,9 @@ def WidthSlice : Pass<"ffn-width-slice"> {
     (`ffn.rel_error`) and `width-slice` for the FFN report. Blocks of other
     forms, or with parameters that are not f32 constants, stay as they are;
     `remark-failures` says why.
+
+    A block carrying `ffn.width` (f64) keeps that fraction instead of the
+    option's (1.0: left alone); ffn-compile's error budget sets it per FFN.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
