@@ -66,6 +66,11 @@ void recordApplied(MlpOp op, llvm::StringRef rewrite);
 /// The rewrites recorded on `op`, in the order they were applied.
 llvm::SmallVector<llvm::StringRef> getApplied(MlpOp op);
 
+/// Name of the discardable i64 attribute tying an `ffn.mlp` to its entry in
+/// ffn-compile's FFN report across rewrites (which keep discardable
+/// attributes when they rebuild a block).
+constexpr llvm::StringLiteral kReportIdAttrName = "ffn.report_id";
+
 /// Name of the discardable F64 attribute on `ffn.mlp` holding the relative
 /// error (‖y' − y‖ / ‖y‖ on the block's output) that approximate rewrites
 /// measured for the block; the FFN report prints it as `max_rel_error`.

@@ -34,6 +34,13 @@ constexpr llvm::StringLiteral kLowRankAttrName = "ffn.lowrank";
 /// `ffn.block_diag` (i64): ffn-block-diag's number of blocks for the block;
 /// 1 leaves the block alone.
 constexpr llvm::StringLiteral kBlockDiagAttrName = "ffn.block_diag";
+/// `ffn.fusion_max_run` (i64): the most blocks ffn-fusion fuses into a run
+/// that starts at the block; 1: none starts there.
+constexpr llvm::StringLiteral kFusionMaxRunAttrName = "ffn.fusion_max_run";
+
+/// The report ids (`ffn.report_id`) of the blocks ffn-fusion fused into a
+/// block, on that block (i64 array).
+constexpr llvm::StringLiteral kFusedReportIdsAttrName = "ffn.fused_report_ids";
 
 /// Appends the `ffn-raise` pipeline to `pm`: canonicalize, cse, then
 /// ffn-raise-linear, ffn-raise-activations, ffn-raise-norms and

@@ -78,6 +78,47 @@ def BlockDiag : Pass<"ffn-block-diag"> {
   ];
 }
 
+def FFNFusion : Pass<"ffn-fusion"> {
+  let summary = "Fuse runs of consecutive residual FFNs into one wide FFN";
+  let description = [{
+    FFN Fusion (Llama-Nemotron, 2025), an approximate rewrite: a run of
+    residual FFN blocks with nothing between them,
+    `x_{i+1} = x_i + F_i(norm(x_i))` for i = 0 .. L-1, becomes
+    `x_L = x_0 + sum_i F_i(norm(x_0))`, in which every block reads the run's
+    first input. The sum is exactly one wide `ffn.mlp`: the blocks' up (and
+    gate) weights and biases stacked by rows, their down weights side by
+    side, their output biases summed; the first block of the run becomes
+    that wide block and the others go away.
+
+    A run links blocks of the same form: the same normalisation (an
+    `ffn.layer_norm` or `ffn.rms_norm` without scale and bias, what
+    ffn-fold-norms leaves, with the same epsilon; or none), the same kind
+    and body (activation, biases), f32 constant parameters; the output of
+    each block feeds only the next block's normalisation and its residual
+    add. Runs hold at most `max-run` blocks (0: no limit); a block carrying
+    `ffn.fusion_max_run` (i64) caps the run that starts at it instead (1:
+    no run starts there); ffn-compile's error budget sets it.
+
+    The approximation's error is measured on `calibration-rows` random
+    N(0, 1) rows: the run applied sequentially against the fused block, on
+    the run's summed FFN output `x_L - x_0`, and recorded with `ffn-fusion`
+    for the FFN report on the fused block, which also lists the report ids
+    of the blocks it absorbed (`ffn.fused_report_ids`).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+  ];
+  let options = [
+    RemarkFailuresOption,
+    Option<"maxRun", "max-run", "int64_t", /*default=*/"0",
+           "Most blocks fused into one (0: no limit)">,
+    Option<"calibrationRows", "calibration-rows", "int64_t",
+           /*default=*/"64",
+           "Random token rows the error of each run is measured on">,
+  ];
+}
+
 def LowRank : Pass<"ffn-lowrank"> {
   let summary = "Factor FFN weights into two thin matrices (truncated SVD)";
   let description = [{
