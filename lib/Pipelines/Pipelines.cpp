@@ -20,6 +20,13 @@ std::string
 mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
   std::string text;
   llvm::raw_string_ostream os(text);
+  // ReLU FFNs at small T: the down projection skips zero activations.
+  if (options.vectorize && options.activationSparsity.getValue() != "never")
+    os << llvm::formatv("func.func(ffn-cpu-skip-zero-activations{{mode={0} "
+                        "vector-width={1} remarks={2}}),",
+                        options.activationSparsity.getValue(),
+                        options.vectorWidth.getValue(),
+                        options.activationSparsityRemarks.getValue());
   // ffn → linalg, and elementwise chains fused into single generics.
   os << "func.func(convert-ffn-to-linalg,convert-elementwise-to-linalg),"
         "ffn-cpu-fuse-elementwise,canonicalize,cse,";

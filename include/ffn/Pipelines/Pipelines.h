@@ -38,6 +38,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Whole-FFN fusion, no [T, H] intermediate: auto (where "
                      "it pays), always or never"),
       llvm::cl::init("auto")};
+  PassOptions::Option<std::string> activationSparsity{
+      *this, "activation-sparsity",
+      llvm::cl::desc("Exact activation sparsity for ReLU FFNs (the down "
+                     "projection reads only the weights of non-zero "
+                     "neurons): auto (1-token FFNs), always or never"),
+      llvm::cl::init("auto")};
+  PassOptions::Option<bool> activationSparsityRemarks{
+      *this, "activation-sparsity-remarks",
+      llvm::cl::desc("A remark for every FFN that gets activation sparsity"),
+      llvm::cl::init(false)};
 };
 
 /// Appends ffn-lower-to-cpu: ffn → linalg → tiles and vectors → buffers →
