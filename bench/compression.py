@@ -26,8 +26,9 @@ Models: ``minilm`` (all-MiniLM-L6-v2 with its trained weights, fetched by
 by default; ``gpt2``, ``vit``, ``llama`` on request).
 
 Configurations: dense ``-O2``, ``--lowrank=energy:0.5/0.7/0.9/0.99``,
-``--lowrank=flops:0.5``, ``--block-diag=2/4``, ``--ffn-width=0.5/0.75``, plus
-any ``--extra='FLAGS'`` given (with ``=``: the value starts with a dash). A configuration whose flag ``ffn-compile
+``--lowrank=flops:0.5``, ``--block-diag=2/4``, ``--ffn-width=0.5/0.75``, the
+error budget ``--max-rel-error=0.05/0.2`` over ``--ffn-width=0.5
+--lowrank=energy:0.7``, plus any ``--extra='FLAGS'`` given (with ``=``: the value starts with a dash). A configuration whose flag ``ffn-compile
 --help`` does not list is skipped with a note.
 
 Usage::
@@ -80,6 +81,26 @@ DEFAULT_CONFIGS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("block-diag-4", ("-O2", "--block-diag=4")),
     ("ffn-width-0.5", ("-O2", "--ffn-width=0.5")),
     ("ffn-width-0.75", ("-O2", "--ffn-width=0.75")),
+    # The error budget: the same aggressive flags, backed off FFN by FFN
+    # until the model's output on the calibration input is within E.
+    # Plain SVD of the weights, for comparison with the activation-aware
+    # factoring every low-rank row above gets from the calibration inputs.
+    ("lowrank-e0.9-plain", ("-O2", "--lowrank=energy:0.9", "--lowrank-weighting=none")),
+    ("budget-0.05", ("-O2", "--ffn-width=0.5", "--lowrank=energy:0.7", "--max-rel-error=0.05")),
+    ("budget-0.2", ("-O2", "--ffn-width=0.5", "--lowrank=energy:0.7", "--max-rel-error=0.2")),
+)
+
+#: MiniLM's calibration inputs for --calibration (and the error budget):
+#: ordinary sentences, none of them an evaluation sentence.
+CALIBRATION_SENTENCES: Tuple[str, ...] = (
+    "The weather today is mild with a light breeze from the west.",
+    "She finished reading the report before the meeting started.",
+    "Prices at the local market rose slightly this month.",
+    "The train to the city leaves every twenty minutes.",
+    "A new library opened near the river last spring.",
+    "He fixed the old bicycle and rode it to work.",
+    "The committee will publish its findings next week.",
+    "Children played football in the park after school.",
 )
 
 #: gen_layer arguments of the random-weight models (realistic sizes).
@@ -132,7 +153,9 @@ def prepare_minilm(work: str, tokens: int, sentences: int, cache: Optional[str],
     refs = [sess.run(["sentence_embedding"], f)[0] for f in feeds]
     inputs = os.path.join(folder, "inputs")
     eval_feeds = [_save_feed(inputs, f"s{i}", f) for i, f in enumerate(feeds)]
-    calib = m.encode(["Calibration: a short ordinary sentence about the weather and the news."], tokens)[0]
+    # Calibration: sentences unlike the evaluation ones, stacked [N, 1, T].
+    calib_feeds = m.encode(CALIBRATION_SENTENCES, tokens)
+    calib = {name: np.stack([f[name] for f in calib_feeds]) for name in calib_feeds[0]}
     return Model("minilm", folder, f"all-MiniLM-L6-v2 (trained weights; T={tokens}, D=384, H=1536, 6 layers)",
                  eval_feeds[0], eval_feeds, refs, "sentence_embedding", "cosine",
                  _save_feed(inputs, "calibration", calib))

@@ -8,6 +8,7 @@
 
 #include "ffn/Compiler/Compiler.h"
 #include "Backend.h"
+#include "Budget.h"
 #include "CudaBackend.h"
 #include "Glue.h"
 #include "ffn/Codegen/Passes.h"
@@ -222,19 +223,16 @@ static LogicalResult raiseFFNs(ModuleOp module, unsigned optLevel) {
   return pm.run(module);
 }
 
-/// Runs the FFN-level passes of an optimisation level, with the approximate
-/// rewrites `options` asks for.
-static LogicalResult runFFNPasses(ModuleOp module,
-                                  const CompileOptions &options) {
-  unsigned optLevel = options.optLevel;
+LogicalResult mlir::ffn::runExactFFNPasses(ModuleOp module,
+                                           unsigned optLevel) {
   PassManager pm(module->getContext());
   if (optLevel >= 1) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
   if (optLevel >= 2) {
-    // Exact rewrites. Folding first: it rewrites the weights of the linears
-    // that horizontal fusion then concatenates.
+    // Folding first: it rewrites the weights of the linears that horizontal
+    // fusion later concatenates.
     pm.addPass(createFoldNorms());
     // RePaViT after the BatchNorm fold (the norm must be in W1 before the
     // residual merges into the identity), before horizontal fusion (which
@@ -243,36 +241,66 @@ static LogicalResult runFFNPasses(ModuleOp module,
     // Neuron order before fusion: fusion concatenates gate and up into one
     // weight, a form the permutation does not take apart.
     pm.addPass(createPermuteNeurons());
-    // Approximate rewrites: none runs unless its flag asks for it. They act
-    // on the blocks the exact rewrites left, neurons sorted by importance and
-    // gate/up not yet concatenated, and each records the error it measured
-    // on the block (recordRelError).
-    if (!options.ffnWidths.empty()) {
-      WidthSliceOptions width;
-      width.widths.assign(options.ffnWidths.begin(), options.ffnWidths.end());
-      pm.addPass(createWidthSlice(width));
-    }
-    if (!options.lowRank.empty()) {
-      std::string error;
-      FailureOr<LowRankSpec> spec = parseLowRankSpec(options.lowRank, error);
-      if (failed(spec)) {
-        driverError(*module->getContext()) << "--lowrank: " << error;
-        return failure();
-      }
-      LowRankOptions lowRank;
-      lowRank.mode = spec->mode;
-      lowRank.value = spec->value;
-      pm.addPass(createLowRank(lowRank));
-    }
-    if (options.blockDiag != 0) {
-      BlockDiagOptions blockDiag;
-      blockDiag.blocks = options.blockDiag;
-      pm.addPass(createBlockDiag(blockDiag));
-    }
-    pm.addPass(createFuseHorizontal());
-    // Last: permuted and fused copies of shared weights are equal again.
-    pm.addPass(createDedupWeights());
   }
+  return pm.run(module);
+}
+
+bool mlir::ffn::hasApproximateRewrites(const CompileOptions &options) {
+  return options.optLevel >= 2 &&
+         (!options.ffnWidths.empty() || !options.lowRank.empty() ||
+          options.blockDiag != 0 || options.ffnFusion != 0);
+}
+
+LogicalResult
+mlir::ffn::runApproximateFFNPasses(ModuleOp module,
+                                   const CompileOptions &options) {
+  if (!hasApproximateRewrites(options))
+    return success();
+  // None runs unless its flag asks for it. They act on the blocks the exact
+  // rewrites left, neurons sorted by importance and gate/up not yet
+  // concatenated, and each records the error it measured on the block
+  // (recordRelError). A block's own settings (ffn.width, ffn.lowrank,
+  // ffn.block_diag; the error budget sets them) win over the flags.
+  PassManager pm(module->getContext());
+  // Fusion first: the other rewrites then act on the wide blocks it makes.
+  if (options.ffnFusion != 0) {
+    FFNFusionOptions fusion;
+    fusion.maxRun = options.ffnFusion;
+    pm.addPass(createFFNFusion(fusion));
+  }
+  if (!options.ffnWidths.empty()) {
+    WidthSliceOptions width;
+    width.widths.assign(options.ffnWidths.begin(), options.ffnWidths.end());
+    pm.addPass(createWidthSlice(width));
+  }
+  if (!options.lowRank.empty()) {
+    std::string error;
+    FailureOr<LowRankSpec> spec = parseLowRankSpec(options.lowRank, error);
+    if (failed(spec)) {
+      driverError(*module->getContext()) << "--lowrank: " << error;
+      return failure();
+    }
+    LowRankOptions lowRank;
+    lowRank.mode = spec->mode;
+    lowRank.value = spec->value;
+    pm.addPass(createLowRank(lowRank));
+  }
+  if (options.blockDiag != 0) {
+    BlockDiagOptions blockDiag;
+    blockDiag.blocks = options.blockDiag;
+    pm.addPass(createBlockDiag(blockDiag));
+  }
+  return pm.run(module);
+}
+
+LogicalResult mlir::ffn::runFusionFFNPasses(ModuleOp module,
+                                            unsigned optLevel) {
+  if (optLevel < 2)
+    return success();
+  PassManager pm(module->getContext());
+  pm.addPass(createFuseHorizontal());
+  // Last: permuted and fused copies of shared weights are equal again.
+  pm.addPass(createDedupWeights());
   return pm.run(module);
 }
 
@@ -465,11 +493,23 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   if (failed(model))
     return failure();
 
-  // The FFN level: exact rewrites at -O2 and above, then the report.
+  // The FFN level: exact rewrites at -O2 and above, the approximate ones
+  // asked for (under the error budget when there is one), then the report.
   if (failed(raiseFFNs(*module, options.optLevel)))
     return failure();
   FFNReport report = FFNReport::collect(*module);
-  if (failed(runFFNPasses(*module, options)))
+  if (failed(runExactFFNPasses(*module, options.optLevel)))
+    return failure();
+  if (hasApproximateRewrites(options) &&
+      (options.maxRelError || !options.calibration.empty())) {
+    // Measures the model's outputs on the calibration inputs, sets each
+    // FFN's settings and runs the approximate rewrites.
+    if (failed(applyErrorBudget(context, *module, *model, options, report)))
+      return failure();
+  } else if (failed(runApproximateFFNPasses(*module, options))) {
+    return failure();
+  }
+  if (failed(runFusionFFNPasses(*module, options.optLevel)))
     return failure();
   // Weights replaced by rewritten copies (folded, fused) are freed here and
   // after the lowering (transposed), so the peak stays near the weights' size.
@@ -484,8 +524,15 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   if (options.emit == EmitKind::MLIR)
     return writeFile(context, options.outputPath,
                      [&](llvm::raw_ostream &os) { module->print(os); });
+  return emitNative(context, std::move(module), *model, options,
+                    /*releaseWeights=*/true);
+}
 
-  // Native code.
+LogicalResult mlir::ffn::emitNative(MLIRContext &context,
+                                    OwningOpRef<ModuleOp> module,
+                                    ModelInterface model,
+                                    const CompileOptions &options,
+                                    bool releaseWeights) {
   if (options.target == "cuda" && failed(checkCUDAOptions(context, options)))
     return failure();
   std::string error;
@@ -496,18 +543,21 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
     return failure();
   }
   std::string libName = libraryName(options.outputPath);
-  prepareEntry(*module, *model, libName);
+  prepareEntry(*module, model, libName);
   if (options.target == "cuda")
-    markInputsReadOnly(*module, *model);
+    markInputsReadOnly(*module, model);
   PassManager pm(&context);
   CPUPipelineOptions cpuOptions;
   cpuOptions.vectorWidth = getVectorWidth(**tm);
   cpuOptions.fuseFFN = options.fuseFFN;
+  cpuOptions.activationSparsity = options.activationSparsity;
+  cpuOptions.activationSparsityRemarks = options.printReport;
   LogicalResult built =
       options.target == "cuda"
           ? buildCUDAPipeline(pm, options, llvm::errs())
           : buildLowerToCPUPipeline(pm, cpuOptions, llvm::errs());
-  pm.addInstrumentation(std::make_unique<ReleaseWeightsInstrumentation>());
+  if (releaseWeights)
+    pm.addInstrumentation(std::make_unique<ReleaseWeightsInstrumentation>());
   std::optional<GPUGemmReport> gemmReport;
   if (options.target == "cuda" && options.printReport)
     gemmReport.emplace(context);
@@ -525,10 +575,11 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   }
   // The LLVM module holds its own copy of the weights from here on.
   module = OwningOpRef<ModuleOp>();
-  releaseUnusedWeights(&context, nullptr);
+  if (releaseWeights)
+    releaseUnusedWeights(&context, nullptr);
   llvmModule->setDataLayout((*tm)->createDataLayout());
   llvmModule->setTargetTriple((*tm)->getTargetTriple());
-  std::string ciface = cInterfaceSymbol(*model);
+  std::string ciface = cInterfaceSymbol(model);
   internalizeSymbols(*llvmModule, ciface);
   if (failed(optimizeModule(*llvmModule, **tm, options.optLevel >= 3 ? 3 : 2,
                             error))) {
@@ -567,7 +618,7 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   llvm::sys::path::append(objectPath, libName + ".o");
   LogicalResult result = writeObject(objectPath);
   if (succeeded(result))
-    result = linkArtifact(context, options, *model, libName, objectPath,
+    result = linkArtifact(context, options, model, libName, objectPath,
                           workDir);
   if (options.keepTemps)
     llvm::errs() << "ffn-compile: intermediate files kept in " << workDir

@@ -7,6 +7,7 @@
 
 #include "ffn/Compiler/Report.h"
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
+#include "ffn/Dialect/FFN/Transforms/Passes.h"
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
@@ -69,9 +70,6 @@ static std::string ffnName(MlpOp op, size_t index) {
   return "ffn" + std::to_string(index);
 }
 
-/// The discardable attribute tying an `ffn.mlp` to its report entry across
-/// rewrites (which keep discardable attributes when they rebuild a block).
-static constexpr llvm::StringLiteral kReportIdAttr = "ffn.report_id";
 
 FFNReport FFNReport::collect(ModuleOp module) {
   FFNReport report;
@@ -80,7 +78,7 @@ FFNReport FFNReport::collect(ModuleOp module) {
     entry.name = ffnName(op, report.ffns.size());
     entry.kind = stringifyMlpKind(op.getKind()).str();
     entry.before = entry.after = measureFFN(op);
-    op->setAttr(kReportIdAttr,
+    op->setAttr(kReportIdAttrName,
                 IntegerAttr::get(IntegerType::get(op.getContext(), 64),
                                  report.ffns.size()));
     report.ffns.push_back(std::move(entry));
@@ -89,17 +87,31 @@ FFNReport FFNReport::collect(ModuleOp module) {
   return report;
 }
 
+int64_t FFNReport::getEntryIndex(MlpOp op) {
+  auto id = op->getAttrOfType<IntegerAttr>(kReportIdAttrName);
+  return id && id.getInt() >= 0 ? id.getInt() : -1;
+}
+
 void FFNReport::updateAfter(ModuleOp module) {
   module.walk([&](MlpOp op) {
-    auto id = op->getAttrOfType<IntegerAttr>(kReportIdAttr);
-    if (!id || id.getInt() < 0 || id.getInt() >= (int64_t)ffns.size())
+    int64_t id = getEntryIndex(op);
+    if (id < 0 || id >= (int64_t)ffns.size())
       return;
-    FFNReportEntry &entry = ffns[id.getInt()];
+    FFNReportEntry &entry = ffns[id];
     entry.after = measureFFN(op);
     entry.applied.clear();
     for (StringRef name : getApplied(op))
       entry.applied.push_back(name.str());
     entry.maxRelError = getRelError(op);
+    // The FFNs ffn-fusion fused into this one cost nothing on their own.
+    if (auto fused = op->getAttrOfType<DenseI64ArrayAttr>(
+            kFusedReportIdsAttrName))
+      for (int64_t other : fused.asArrayRef()) {
+        if (other < 0 || other >= (int64_t)ffns.size())
+          continue;
+        ffns[other].after = FFNCost();
+        ffns[other].applied = {"ffn-fusion", "fused into " + entry.name};
+      }
   });
   uniqueParamsAfter = countUniqueParams(module);
 }
@@ -114,6 +126,8 @@ void FFNReport::printTable(llvm::raw_ostream &os) const {
         e.maxRelError ? llvm::formatv("{0:e2}", *e.maxRelError).str() : "-";
     std::string applied =
         e.applied.empty() ? "-" : llvm::join(e.applied, ",");
+    if (!e.setting.empty())
+      applied += " [" + e.setting + "]";
     os << llvm::formatv("{0,-24} {1,-12} {2,14} {3,14} {4,12} {5,12} {6,10}  {7}\n",
                         e.name, e.kind, e.before.flops, e.after.flops,
                         e.before.params, e.after.params, err, applied);
@@ -124,6 +138,11 @@ void FFNReport::printTable(llvm::raw_ostream &os) const {
                       "parameters {3} -> {4}\n",
                       ffns.size(), before, after, uniqueParamsBefore,
                       uniqueParamsAfter);
+  if (totalMaxRelError)
+    os << llvm::formatv("model outputs: max_rel_error {0:e2} measured on {1} "
+                        "calibration sample(s) ({2} builds)\n",
+                        *totalMaxRelError, calibrationSamples,
+                        calibrationBuilds);
 }
 
 void FFNReport::writeJSON(llvm::raw_ostream &os) const {
@@ -136,8 +155,12 @@ void FFNReport::writeJSON(llvm::raw_ostream &os) const {
     llvm::json::Value err = nullptr;
     if (e.maxRelError)
       err = *e.maxRelError;
+    llvm::json::Value setting = nullptr;
+    if (!e.setting.empty())
+      setting = e.setting;
     list.push_back(llvm::json::Object{
         {"name", e.name},
+        {"setting", std::move(setting)},
         {"kind", e.kind},
         {"applied", std::move(applied)},
         {"flops_before", e.before.flops},
@@ -163,7 +186,9 @@ void FFNReport::writeJSON(llvm::raw_ostream &os) const {
                           {"params_after", paramsAfter},
                           {"unique_params_before", uniqueParamsBefore},
                           {"unique_params_after", uniqueParamsAfter},
-                          {"max_rel_error", std::move(totalErr)}}},
+                          {"max_rel_error", std::move(totalErr)},
+                          {"calibration_samples", calibrationSamples},
+                          {"calibration_builds", calibrationBuilds}}},
   };
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
 }

@@ -6,6 +6,7 @@
 // RUN: ffn-opt %s -split-input-file -ffn-width-slice=widths=0.25 | FileCheck %s --check-prefix=WIDTH-OPT
 // RUN: ffn-opt %s -split-input-file -ffn-lowrank="mode=rank value=3" | FileCheck %s --check-prefix=RANK
 // RUN: ffn-opt %s -split-input-file -ffn-block-diag=blocks=4 | FileCheck %s --check-prefix=BLOCKS
+// RUN: ffn-opt %s -split-input-file -ffn-lowrank="remark-ranks=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=AWARE
 
 // WIDTH-LABEL: func.func @half
 // WIDTH:         ffn.linear {{.+}} -> tensor<2x4xf32>
@@ -173,6 +174,27 @@ func.func @blocks_default(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %w2 = arith.constant dense<[[1.0, 0.0, 2.0, 1.0, 0.5, 0.0, 1.0, 2.0], [0.0, 1.0, 0.0, 3.0, 1.0, 2.0, 0.0, 1.0], [2.0, 1.0, 1.0, 0.0, 0.0, 1.0, 3.0, 0.5], [0.5, 0.0, 1.0, 1.0, 2.0, 0.0, 1.0, 1.0]]> : tensor<4x8xf32>
   %b2 = arith.constant dense<0.5> : tensor<4xf32>
   %y = ffn.mlp(%x, %w1, %b1, %w2, %b2) : (tensor<2x4xf32>, tensor<8x4xf32>, tensor<8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<2x4xf32> {
+  ^bb0(%a: tensor<2x4xf32>, %p1: tensor<8x4xf32>, %q1: tensor<8xf32>, %p2: tensor<4x8xf32>, %q2: tensor<4xf32>):
+    %h = ffn.linear %a, %p1, %q1 : (tensor<2x4xf32>, tensor<8x4xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+    %g = ffn.gelu %h : tensor<2x8xf32>
+    %o = ffn.linear %g, %p2, %q2 : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+    ffn.yield %o : tensor<2x4xf32>
+  }
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// An input scale makes the factoring of the linear reading the block input
+// activation-aware.
+// AWARE: remark: ffn-lowrank: activation-aware; 8x4 rank 1
+// AWARE-NOT: activation-aware
+func.func @aware(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w1 = arith.constant dense<[[1.0, 0.5, 0.0, 2.0], [0.0, 1.0, 3.0, 0.5], [2.0, 0.0, 1.0, 1.0], [0.5, 2.0, 0.0, 1.0], [1.0, 1.0, 1.0, 0.0], [0.0, 0.5, 2.0, 1.0], [3.0, 0.0, 0.5, 1.0], [1.0, 2.0, 1.0, 3.0]]> : tensor<8x4xf32>
+  %b1 = arith.constant dense<0.25> : tensor<8xf32>
+  %w2 = arith.constant dense<[[1.0, 0.0, 2.0, 1.0, 0.5, 0.0, 1.0, 2.0], [0.0, 1.0, 0.0, 3.0, 1.0, 2.0, 0.0, 1.0], [2.0, 1.0, 1.0, 0.0, 0.0, 1.0, 3.0, 0.5], [0.5, 0.0, 1.0, 1.0, 2.0, 0.0, 1.0, 1.0]]> : tensor<4x8xf32>
+  %b2 = arith.constant dense<0.5> : tensor<4xf32>
+  %y = ffn.mlp(%x, %w1, %b1, %w2, %b2) {ffn.lowrank = "rank:1", ffn.input_scale = dense<[1.0, 1.0, 1.0, 10.0]> : tensor<4xf32>} : (tensor<2x4xf32>, tensor<8x4xf32>, tensor<8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<2x4xf32> {
   ^bb0(%a: tensor<2x4xf32>, %p1: tensor<8x4xf32>, %q1: tensor<8xf32>, %p2: tensor<4x8xf32>, %q2: tensor<4xf32>):
     %h = ffn.linear %a, %p1, %q1 : (tensor<2x4xf32>, tensor<8x4xf32>, tensor<8xf32>) -> tensor<2x8xf32>
     %g = ffn.gelu %h : tensor<2x8xf32>

@@ -3,7 +3,9 @@
 // ffn-compile MODEL -o OUT [--emit=exe|lib|obj|llvm|mlir] [-O0..-O3]
 //             [--target=cpu|cuda] [--cpu=NAME] [--gpu-arch=sm_80|sm_90]
 //             [--ffn-report[=FILE.json]] [--lowrank=MODE:VALUE]
-//             [--block-diag=K]
+//             [--block-diag=K] [--ffn-width=W] [--ffn-fusion=N]
+//             [--max-rel-error=E]
+//             [--calibration NAME=FILE.npy]...
 //
 // A thin command-line layer over ffn/Compiler: every option maps onto
 // CompileOptions.
@@ -24,6 +26,9 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
+
+#include <cmath>
+#include <optional>
 
 using namespace llvm;
 using namespace mlir::ffn;
@@ -88,12 +93,24 @@ static cl::opt<std::string> fuseFFN(
     cl::desc("CPU whole-FFN fusion (no [T, H] intermediate): auto (where it "
              "pays), always or never"),
     cl::cat(category));
+static cl::opt<std::string> activationSparsity(
+    "activation-sparsity", cl::init("auto"),
+    cl::desc("CPU exact activation sparsity for ReLU FFNs (the down "
+             "projection reads only the weights of non-zero neurons): auto "
+             "(default; 1-token FFNs, decode-style), always or never"),
+    cl::cat(category));
 static cl::opt<std::string> lowRank(
     "lowrank",
     cl::desc("Approximate: factor FFN weights by truncated SVD, ranks by "
              "kept energy (energy:0.9), fixed (rank:64) or a FLOP budget "
              "(flops:0.5); -O2 and above"),
     cl::value_desc("MODE:VALUE"), cl::cat(category));
+static cl::opt<std::string> lowRankWeighting(
+    "lowrank-weighting", cl::init("activations"),
+    cl::desc("With calibration inputs (--calibration, --max-rel-error): "
+             "activations (default: factor W diag(rms of each input "
+             "feature), activation-aware) or none (plain SVD of W)"),
+    cl::cat(category));
 static cl::opt<int64_t> blockDiag(
     "block-diag",
     cl::desc("Approximate: block-diagonal FFN weights with K blocks after "
@@ -106,6 +123,24 @@ static cl::opt<std::string> ffnWidth(
              "the most important first (0.5), or one fraction per FFN in "
              "order (0.5,0.75,1)"),
     cl::value_desc("W[,W...]"), cl::cat(category));
+static cl::opt<int64_t> ffnFusion(
+    "ffn-fusion",
+    cl::desc("Approximate: runs of up to N consecutive residual FFNs (no "
+             "attention between them) become one wide FFN reading the run's "
+             "first input (FFN Fusion); N >= 2; -O2 and above"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
+static cl::opt<std::string> maxRelError(
+    "max-rel-error",
+    cl::desc("Error budget of the approximate rewrites: back each FFN's "
+             "rewrite off until max|ref - got| / max|ref| over the model's "
+             "outputs on the calibration inputs is at most E"),
+    cl::value_desc("E"), cl::cat(category));
+static cl::list<std::string> calibration(
+    "calibration",
+    cl::desc("Input values the approximate rewrites' error is measured on "
+             "(the input's shape, or N stacked: [N, ...]); inputs without a "
+             "file get random values"),
+    cl::value_desc("NAME=FILE.npy"), cl::cat(category));
 static cl::opt<bool> keepTemps("keep-temps",
                                cl::desc("Keep the glue source and object"),
                                cl::cat(category));
@@ -141,6 +176,10 @@ int main(int argc, char **argv) {
   if (fuseFFN != "auto" && fuseFFN != "always" && fuseFFN != "never")
     return fail("unknown --fuse-ffn value '" + fuseFFN +
                 "' (use auto, always or never)");
+  if (activationSparsity != "auto" && activationSparsity != "always" &&
+      activationSparsity != "never")
+    return fail("unknown --activation-sparsity value '" + activationSparsity +
+                "' (use auto, always or never)");
   if (lowRank.getNumOccurrences()) {
     std::string error;
     if (mlir::failed(parseLowRankSpec(lowRank, error)))
@@ -148,12 +187,23 @@ int main(int argc, char **argv) {
     if (optLevel < 2)
       return fail("--lowrank needs -O2 or above (the FFN rewrites run there)");
   }
+  if (lowRankWeighting != "activations" && lowRankWeighting != "none")
+    return fail("unknown --lowrank-weighting value '" + lowRankWeighting +
+                "' (use activations or none)");
   if (blockDiag.getNumOccurrences()) {
     if (blockDiag < 2)
       return fail("--block-diag=" + Twine(blockDiag.getValue()) +
                   ": the number of blocks must be at least 2");
     if (optLevel < 2)
       return fail("--block-diag needs -O2 or above (the FFN rewrites run "
+                  "there)");
+  }
+  if (ffnFusion.getNumOccurrences()) {
+    if (ffnFusion < 2)
+      return fail("--ffn-fusion=" + Twine(ffnFusion.getValue()) +
+                  ": a run fuses at least 2 FFNs");
+    if (optLevel < 2)
+      return fail("--ffn-fusion needs -O2 or above (the FFN rewrites run "
                   "there)");
   }
   std::vector<double> ffnWidths;
@@ -171,6 +221,27 @@ int main(int argc, char **argv) {
   }
   if (!ffnWidths.empty() && optLevel < 2)
     return fail("--ffn-width needs -O2 or -O3 (the FFN rewrites run there)");
+  std::optional<double> budget;
+  if (maxRelError.getNumOccurrences()) {
+    double e = 0;
+    if (StringRef(maxRelError).trim().getAsDouble(e) || !(e > 0.0) ||
+        !std::isfinite(e))
+      return fail("bad --max-rel-error value '" + maxRelError +
+                  "' (a positive number, e.g. --max-rel-error=0.01)");
+    budget = e;
+  }
+  bool approximate = lowRank.getNumOccurrences() ||
+                     blockDiag.getNumOccurrences() || !ffnWidths.empty() ||
+                     ffnFusion.getNumOccurrences();
+  if ((budget || !calibration.empty()) && !approximate)
+    WithColor::warning(errs(), "ffn-compile")
+        << (budget ? "--max-rel-error" : "--calibration")
+        << " has no effect without an approximate rewrite (--lowrank, "
+           "--block-diag, --ffn-width, --ffn-fusion)\n";
+  for (const std::string &spec : calibration)
+    if (!StringRef(spec).contains('='))
+      return fail("bad --calibration value '" + spec +
+                  "' (use NAME=FILE.npy, NAME an input of the model)");
   if (!shapes.empty() && !isONNXFile(inputPath))
     return fail("--shape applies to ONNX models; '" + inputPath +
                 "' has static shapes in its signature");
@@ -182,9 +253,14 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel;
   options.cpu = cpu;
   options.fuseFFN = fuseFFN;
+  options.activationSparsity = activationSparsity;
   options.ffnWidths = ffnWidths;
   options.lowRank = lowRank;
+  options.lowRankActivationAware = lowRankWeighting == "activations";
   options.blockDiag = blockDiag;
+  options.ffnFusion = ffnFusion;
+  options.maxRelError = budget;
+  options.calibration.assign(calibration.begin(), calibration.end());
   options.keepTemps = keepTemps;
   options.printReport = report.getNumOccurrences() > 0;
   options.reportPath = report;

@@ -15,6 +15,7 @@
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,16 +57,36 @@ struct CompileOptions {
   std::string gpuGemm = "cublas";
   /// CPU whole-FFN fusion: "auto" (where it pays), "always" or "never".
   std::string fuseFFN = "auto";
+  /// CPU exact activation sparsity for ReLU FFNs (the down projection skips
+  /// the weights of zero neurons): "auto" (1-token FFNs), "always" or
+  /// "never".
+  std::string activationSparsity = "auto";
   /// --ffn-width: fraction of hidden neurons every FFN keeps, or one per FFN
   /// in order; empty leaves the widths alone.
   std::vector<double> ffnWidths;
   /// Low-rank factorisation of the FFN weights (an approximate rewrite at
   /// -O2 and above): `energy:E`, `rank:R` or `flops:F`; empty: none.
   std::string lowRank;
+  /// With calibration inputs (--calibration or --max-rel-error): factor the
+  /// weights reading an FFN's input activation-aware (the SVD of
+  /// `W diag(rms of each input feature)`); false: plain SVD.
+  bool lowRankActivationAware = true;
   /// Block-diagonal FFN weights with this many blocks (an approximate
   /// rewrite at -O2 and above; exact when the weights already are block
   /// structured); 0: none.
   int64_t blockDiag = 0;
+  /// FFN Fusion (an approximate rewrite at -O2 and above): runs of up to
+  /// this many consecutive residual FFNs become one wide FFN; 0: none.
+  int64_t ffnFusion = 0;
+  /// --max-rel-error: the largest error the approximate rewrites may cost,
+  /// as `max|ref - got| / max|ref|` over the model's outputs on the
+  /// calibration inputs; each FFN's rewrite is backed off until the measured
+  /// error is within it. Unset: no budget.
+  std::optional<double> maxRelError;
+  /// --calibration: `NAME=FILE.npy` inputs the error is measured on, each
+  /// holding one input of the model's shape or a stack of N of them
+  /// (`[N, ...]`); inputs without a file get random data.
+  std::vector<std::string> calibration;
 };
 
 /// One input or output of the compiled model.

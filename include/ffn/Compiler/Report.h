@@ -38,12 +38,19 @@ struct FFNReportEntry {
   FFNCost after;
   /// Measured by approximate rewrites only; unset when only exact ones ran.
   std::optional<double> maxRelError;
+  /// The approximate settings the error budget chose for the FFN
+  /// (`width=0.875 lowrank=energy:0.95`); empty without a budget.
+  std::string setting;
 };
 
 /// The report of one compilation.
 struct FFNReport {
   std::vector<FFNReportEntry> ffns;
   std::optional<double> totalMaxRelError;
+  /// With an error budget or calibration inputs: the samples the total error
+  /// was measured on and the builds measured (the reference included).
+  int64_t calibrationSamples = 0;
+  int64_t calibrationBuilds = 0;
   /// Parameters of all FFNs with every distinct value counted once. An
   /// entry's own `params` counts each of its parameters even when another
   /// FFN shares it (ffn-dedup-weights); these totals count a shared weight
@@ -57,6 +64,9 @@ struct FFNReport {
   /// Updates the "after" figures and the applied rewrites from the module
   /// after the FFN passes, following the tags.
   void updateAfter(ModuleOp module);
+
+  /// The index of the entry `op` belongs to (the tag collect() set), or -1.
+  static int64_t getEntryIndex(MlpOp op);
 
   void printTable(llvm::raw_ostream &os) const;
   void writeJSON(llvm::raw_ostream &os) const;

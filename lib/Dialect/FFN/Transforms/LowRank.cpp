@@ -107,6 +107,9 @@ struct Factorable {
   /// Singular values, descending, and the thin factors, row-major:
   /// U is `m x k`, Vᵀ is `k x n`.
   std::vector<double> s, u, vt;
+  /// Activation-aware factoring: the scale of each input column (the SVD is
+  /// of `W diag(colScale)`, and B is scaled back); empty: plain SVD.
+  std::vector<double> colScale;
   /// Sum of the squared singular values, `|W|_F^2`.
   double energy = 0.0;
   /// The chosen rank; -1 keeps the matrix dense.
@@ -139,6 +142,10 @@ static Value getOuterValue(MlpOp mlp, Value value) {
 /// precision into `f`.
 static LogicalResult computeSVD(ArrayRef<float> weight, Factorable &f) {
   std::vector<double> a(weight.begin(), weight.end());
+  if (!f.colScale.empty())
+    for (int64_t i = 0; i < f.m; ++i)
+      for (int64_t j = 0; j < f.n; ++j)
+        a[i * f.n + j] *= f.colScale[j];
   f.k = std::min(f.m, f.n);
   f.s.assign(f.k, 0.0);
   f.u.assign(f.m * f.k, 0.0);
@@ -224,7 +231,9 @@ static void buildFactors(const Factorable &f, std::vector<float> &a,
     for (int64_t i = 0; i < f.m; ++i)
       a[i * r + j] = static_cast<float>(f.u[i * f.k + j] * root);
     for (int64_t i = 0; i < f.n; ++i)
-      b[j * f.n + i] = static_cast<float>(f.vt[j * f.n + i] * root);
+      b[j * f.n + i] = static_cast<float>(
+          f.vt[j * f.n + i] * root /
+          (f.colScale.empty() ? 1.0 : f.colScale[i]));
   }
 }
 
@@ -331,6 +340,20 @@ struct LowRankPass : public ffn::impl::LowRankBase<LowRankPass> {
       f.linear = linear;
       f.m = data->getType().getDimSize(0);
       f.n = data->getType().getDimSize(1);
+      // Activation-aware for the linears reading the block's input, when
+      // the block carries its calibration scale. Scales are kept away from
+      // zero so that B can be scaled back.
+      if (auto scale = mlp->getAttrOfType<DenseElementsAttr>(
+              kInputScaleAttrName);
+          scale && linear.getInput() == body.getArgument(0) &&
+          scale.getNumElements() == f.n &&
+          scale.getElementType().isF32()) {
+        SmallVector<float> values(scale.getValues<float>());
+        float top = *llvm::max_element(values);
+        if (top > 0.0f && std::isfinite(top))
+          for (float v : values)
+            f.colScale.push_back(std::max<double>(v, 1e-3 * top));
+      }
       fs.push_back(std::move(f));
       weights.push_back(std::move(data));
     }
@@ -447,6 +470,10 @@ struct LowRankPass : public ffn::impl::LowRankBase<LowRankPass> {
     std::string text;
     llvm::raw_string_ostream os(text);
     os << "ffn-lowrank:";
+    if (llvm::any_of(fs, [](const Factorable &f) {
+          return !f.colScale.empty();
+        }))
+      os << " activation-aware;";
     int64_t dense = 0, after = 0;
     for (auto [i, f] : llvm::enumerate(fs)) {
       os << (i ? ";" : "") << " " << f.m << "x" << f.n << " ";

@@ -147,6 +147,15 @@ def LowRank : Pass<"ffn-lowrank"> {
     (the block evaluator, before against after) for the FFN report. A block
     the evaluator cannot interpret is left alone with a warning.
 
+    Activation-aware variant: on a block carrying `ffn.input_scale` (the
+    root mean square `s` of each input feature over calibration data), the
+    linears reading the block's input are factored from the SVD of
+    `W diag(s)` (the factor B is scaled back by `diag(1/s)`), so that the
+    ranks trade the error of the outputs `|X (W - A B)ᵀ|` on such inputs
+    rather than that of the weights; the energy fractions are then those of
+    the scaled matrix. ffn-compile sets the attribute from its calibration
+    inputs.
+
     A block carrying `ffn.lowrank` (a string, `MODE:VALUE` or `none`) is
     factored with that setting instead of the options; ffn-compile's error
     budget sets it per FFN.

@@ -1,0 +1,717 @@
+//===- Budget.cpp - the error budget of the approximate rewrites ----------===//
+//
+// Builds the model as shared libraries in a temporary folder, loads them
+// with dlopen and runs them on the calibration inputs; see Budget.h for the
+// search.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Budget.h"
+
+#include "ffn/Compiler/Report.h"
+#include "ffn/Dialect/FFN/IR/FFNOps.h"
+#include "ffn/Dialect/FFN/Transforms/Evaluate.h"
+#include "ffn/Dialect/FFN/Transforms/LowRank.h"
+#include "ffn/Dialect/FFN/Transforms/Passes.h"
+#include "ffn/Runtime/Npy.h"
+#include "ffn/Utils/Weights.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <dlfcn.h>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::ffn;
+
+namespace {
+/// Approximate settings per FFN, from the flags' own (0) to the gentlest;
+/// kRungs itself means no approximate rewrite.
+constexpr int kRungs = 6;
+/// Random calibration samples when no --calibration file says how many.
+constexpr int64_t kRandomSamples = 2;
+/// At most this many token rows of an FFN's inputs go to the evaluator.
+constexpr int64_t kMaxEvaluatedRows = 4096;
+
+/// Emits a driver-level error (no source location).
+InFlightDiagnostic budgetError(MLIRContext &ctx) {
+  return emitError(UnknownLoc::get(&ctx));
+}
+
+//===----------------------------------------------------------------------===//
+// Settings
+//===----------------------------------------------------------------------===//
+
+/// `value` with six significant digits (`0.875`, `0.999688`).
+std::string formatFraction(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.6g", value);
+  return text;
+}
+
+/// One FFN's settings for the approximate rewrites the flags ask for.
+struct Setting {
+  std::optional<double> width;
+  std::optional<std::string> lowRank;
+  std::optional<int64_t> blockDiag;
+  std::optional<int64_t> fusionMaxRun;
+
+  /// `width=0.875 lowrank=energy:0.95 block-diag=2`, the asked-for parts.
+  std::string str() const {
+    SmallVector<std::string> parts;
+    if (width)
+      parts.push_back("width=" + formatFraction(*width));
+    if (lowRank)
+      parts.push_back("lowrank=" + *lowRank);
+    if (blockDiag)
+      parts.push_back(llvm::formatv("block-diag={0}", *blockDiag).str());
+    if (fusionMaxRun)
+      parts.push_back(llvm::formatv("ffn-fusion={0}", *fusionMaxRun).str());
+    return llvm::join(parts, " ");
+  }
+};
+
+/// `1 - (1 - value) / 2^rung`: a kept fraction halfway closer to 1 per rung.
+double loosenFraction(double value, int rung) {
+  return 1.0 - (1.0 - value) / double(int64_t(1) << rung);
+}
+
+/// The setting of rung `rung` (0: the flags' own; kRungs: none) for the FFN
+/// of report index `index`.
+Setting settingFor(const CompileOptions &options, int64_t index, int rung) {
+  Setting s;
+  bool none = rung >= kRungs;
+  if (!options.ffnWidths.empty()) {
+    double base = 1.0;
+    if (options.ffnWidths.size() == 1)
+      base = options.ffnWidths[0];
+    else if (index < static_cast<int64_t>(options.ffnWidths.size()))
+      base = options.ffnWidths[index];
+    s.width = none ? 1.0 : loosenFraction(base, rung);
+  }
+  if (!options.lowRank.empty()) {
+    std::string error;
+    FailureOr<LowRankSpec> spec = parseLowRankSpec(options.lowRank, error);
+    if (none || failed(spec)) {
+      s.lowRank = "none";
+    } else if (spec->mode == "rank") {
+      s.lowRank = llvm::formatv("rank:{0}", int64_t(spec->value) << rung);
+    } else {
+      s.lowRank = spec->mode + ":" + formatFraction(loosenFraction(spec->value, rung));
+    }
+  }
+  if (options.blockDiag != 0) {
+    int64_t k = none ? 1 : options.blockDiag >> rung;
+    s.blockDiag = k >= 2 ? k : 1;
+  }
+  if (options.ffnFusion != 0) {
+    // Shorter runs: the cap of the run starting at this FFN halves.
+    int64_t n = none ? 1 : options.ffnFusion >> rung;
+    s.fusionMaxRun = n >= 2 ? n : 1;
+  }
+  return s;
+}
+
+/// Gives every FFN of `module` the setting of its rung.
+void applySettings(ModuleOp module, const CompileOptions &options,
+                   ArrayRef<int> rungs) {
+  Builder b(module.getContext());
+  module.walk([&](MlpOp mlp) {
+    int64_t index = FFNReport::getEntryIndex(mlp);
+    if (index < 0 || index >= static_cast<int64_t>(rungs.size()))
+      return;
+    Setting s = settingFor(options, index, rungs[index]);
+    if (s.width)
+      mlp->setAttr(kWidthAttrName, b.getF64FloatAttr(*s.width));
+    if (s.lowRank)
+      mlp->setAttr(kLowRankAttrName, b.getStringAttr(*s.lowRank));
+    if (s.blockDiag)
+      mlp->setAttr(kBlockDiagAttrName, b.getI64IntegerAttr(*s.blockDiag));
+    if (s.fusionMaxRun)
+      mlp->setAttr(kFusionMaxRunAttrName,
+                   b.getI64IntegerAttr(*s.fusionMaxRun));
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Calibration inputs
+//===----------------------------------------------------------------------===//
+
+/// Bytes of one element of an ABI dtype (enum ffn_dtype).
+size_t elementSize(int32_t dtype) {
+  const ::ffn::runtime::NpyDtype *npy = ::ffn::runtime::getNpyDtype(dtype);
+  return npy ? npy->size : 4;
+}
+
+int64_t numElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+/// The calibration samples of every model input.
+struct Calibration {
+  int64_t samples = 0;
+  /// Per model input: `samples` copies of the input, one after the other.
+  std::vector<std::vector<char>> inputs;
+};
+
+/// `count` values of `dtype` at random: N(0, 1) for floats, 0 or 1 for
+/// integers and booleans (valid indices and masks whatever the model).
+std::vector<char> randomInput(int32_t dtype, int64_t count, uint64_t seed) {
+  size_t size = elementSize(dtype);
+  std::vector<char> bytes(count * size);
+  if (dtype == 0 || dtype == 1) {
+    std::vector<float> values = randomRows(count, 1, seed);
+    for (int64_t i = 0; i < count; ++i) {
+      if (dtype == 0) {
+        std::memcpy(&bytes[i * size], &values[i], size);
+      } else {
+        double v = values[i];
+        std::memcpy(&bytes[i * size], &v, size);
+      }
+    }
+    return bytes;
+  }
+  std::mt19937_64 engine(seed);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t bit = static_cast<int64_t>(engine() >> 63);
+    // Little-endian: the low bytes of the 64-bit value.
+    std::memcpy(&bytes[i * size], &bit, size);
+  }
+  return bytes;
+}
+
+/// Reads the `NAME=FILE.npy` calibration files; inputs without one get
+/// random values.
+FailureOr<Calibration> loadCalibration(MLIRContext &ctx,
+                                       const ModelInterface &model,
+                                       ArrayRef<std::string> specs) {
+  Calibration cal;
+  std::vector<std::optional<::ffn::runtime::NpyArray>> files(model.inputs.size());
+  for (const std::string &spec : specs) {
+    std::pair<StringRef, StringRef> parts = StringRef(spec).split('=');
+    StringRef name = parts.first, path = parts.second;
+    if (name.empty() || path.empty()) {
+      budgetError(ctx) << "--calibration '" << spec
+                       << "': expected NAME=FILE.npy";
+      return failure();
+    }
+    auto it = llvm::find_if(model.inputs, [&](const TensorInterface &t) {
+      return t.name == name;
+    });
+    if (it == model.inputs.end()) {
+      std::string names;
+      llvm::raw_string_ostream os(names);
+      llvm::interleaveComma(model.inputs, os,
+                            [&](const TensorInterface &t) { os << t.name; });
+      budgetError(ctx) << "--calibration: the model has no input '" << name
+                       << "' (its inputs: " << names << ")";
+      return failure();
+    }
+    size_t i = it - model.inputs.begin();
+    if (files[i]) {
+      budgetError(ctx) << "--calibration: input '" << name
+                       << "' is given twice";
+      return failure();
+    }
+    const ::ffn::runtime::NpyDtype *dtype = ::ffn::runtime::getNpyDtype(it->dtype);
+    ::ffn::runtime::NpyArray array;
+    std::string error;
+    if (!dtype || !::ffn::runtime::readNpy(path.str(), *dtype, array, error)) {
+      budgetError(ctx) << "--calibration " << name << ": "
+                       << (dtype ? error : "unsupported input type");
+      return failure();
+    }
+    // One sample of the input's shape, or a stack of them.
+    int64_t samples = 0;
+    ArrayRef<int64_t> shape(array.shape);
+    if (shape == ArrayRef<int64_t>(it->shape))
+      samples = 1;
+    else if (shape.size() == it->shape.size() + 1 &&
+             shape.drop_front() == ArrayRef<int64_t>(it->shape) &&
+             shape.front() > 0)
+      samples = shape.front();
+    if (samples == 0) {
+      budgetError(ctx) << "--calibration " << name << ": " << path
+                       << " has shape " << ::ffn::runtime::formatShape(array.shape)
+                       << "; input '" << name << "' needs "
+                       << ::ffn::runtime::formatShape(it->shape) << " or [N, "
+                       << ::ffn::runtime::formatShape(it->shape).substr(1);
+      return failure();
+    }
+    if (cal.samples != 0 && samples != cal.samples) {
+      budgetError(ctx) << "--calibration " << name << ": " << path
+                       << " holds " << samples << " sample(s), another file "
+                       << cal.samples;
+      return failure();
+    }
+    cal.samples = samples;
+    files[i] = std::move(array);
+  }
+  if (cal.samples == 0)
+    cal.samples = kRandomSamples;
+  for (auto [i, t] : llvm::enumerate(model.inputs)) {
+    int64_t count = numElements(t.shape) * cal.samples;
+    if (files[i]) {
+      const char *data = static_cast<const char *>(files[i]->data.data());
+      cal.inputs.emplace_back(data, data + count * elementSize(t.dtype));
+    } else {
+      cal.inputs.push_back(randomInput(t.dtype, count, /*seed=*/1000 + i));
+    }
+  }
+  return cal;
+}
+
+//===----------------------------------------------------------------------===//
+// Building and running a module
+//===----------------------------------------------------------------------===//
+
+/// The outputs of a build on every calibration sample, as floats: per
+/// output, the samples one after the other.
+using Outputs = std::vector<std::vector<float>>;
+
+/// Converts `count` elements of `dtype` at `data` to floats.
+void appendAsFloats(const char *data, int32_t dtype, int64_t count,
+                    std::vector<float> &out) {
+  for (int64_t i = 0; i < count; ++i) {
+    const char *p = data + i * elementSize(dtype);
+    float v = 0;
+    switch (dtype) {
+    case 0:
+      std::memcpy(&v, p, 4);
+      break;
+    case 1: {
+      double d;
+      std::memcpy(&d, p, 8);
+      v = static_cast<float>(d);
+      break;
+    }
+    case 2: {
+      int64_t x;
+      std::memcpy(&x, p, 8);
+      v = static_cast<float>(x);
+      break;
+    }
+    case 3: {
+      int32_t x;
+      std::memcpy(&x, p, 4);
+      v = static_cast<float>(x);
+      break;
+    }
+    case 4: {
+      int16_t x;
+      std::memcpy(&x, p, 2);
+      v = static_cast<float>(x);
+      break;
+    }
+    default:
+      v = static_cast<float>(*reinterpret_cast<const int8_t *>(p));
+      break;
+    }
+    out.push_back(v);
+  }
+}
+
+/// Builds `module` (after the FFN passes) as `DIR/libNAME.so` for the host
+/// CPU, loads it and runs it on every calibration sample.
+FailureOr<Outputs> buildAndRun(MLIRContext &ctx, OwningOpRef<ModuleOp> module,
+                               const CompileOptions &options, StringRef dir,
+                               StringRef name, const Calibration &cal) {
+  FailureOr<ModelInterface> model = getModelInterface(*module);
+  if (failed(model))
+    return failure();
+  CompileOptions lib = options;
+  lib.emit = EmitKind::Lib;
+  lib.target = "cpu";
+  lib.cpu = "native";
+  lib.printReport = false;
+  lib.reportPath.clear();
+  lib.keepTemps = false;
+  SmallString<256> path(dir);
+  llvm::sys::path::append(path, "lib" + name + ".so");
+  lib.outputPath = std::string(path);
+  if (failed(emitNative(ctx, std::move(module), *model, lib,
+                        /*releaseWeights=*/false)))
+    return failure();
+
+  void *handle = dlopen(lib.outputPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    budgetError(ctx) << "cannot load the calibration build '"
+                     << lib.outputPath << "': " << dlerror();
+    return failure();
+  }
+  llvm::scope_exit closer([&] { dlclose(handle); });
+  using CreateFn = void *(*)();
+  using DestroyFn = void (*)(void *);
+  using RunFn = int (*)(void *, const void *const *, void *const *);
+  auto create = reinterpret_cast<CreateFn>(
+      dlsym(handle, (name + "_create").str().c_str()));
+  auto destroy = reinterpret_cast<DestroyFn>(
+      dlsym(handle, (name + "_destroy").str().c_str()));
+  auto run =
+      reinterpret_cast<RunFn>(dlsym(handle, (name + "_run").str().c_str()));
+  void *instance = create && destroy && run ? create() : nullptr;
+  if (!instance) {
+    budgetError(ctx) << "the calibration build '" << lib.outputPath
+                     << "' lacks the model's C API";
+    return failure();
+  }
+  llvm::scope_exit destroyer([&] { destroy(instance); });
+
+  Outputs outputs(model->outputs.size());
+  std::vector<std::vector<char>> buffers;
+  for (const TensorInterface &t : model->outputs)
+    buffers.emplace_back(numElements(t.shape) * elementSize(t.dtype));
+  for (int64_t s = 0; s < cal.samples; ++s) {
+    std::vector<const void *> in;
+    for (auto [i, t] : llvm::enumerate(model->inputs))
+      in.push_back(cal.inputs[i].data() +
+                   s * numElements(t.shape) * elementSize(t.dtype));
+    std::vector<void *> out;
+    for (std::vector<char> &b : buffers)
+      out.push_back(b.data());
+    if (run(instance, in.data(), out.data()) != 0) {
+      budgetError(ctx) << "the calibration build '" << lib.outputPath
+                       << "' failed on sample " << s;
+      return failure();
+    }
+    for (auto [i, t] : llvm::enumerate(model->outputs))
+      appendAsFloats(buffers[i].data(), t.dtype, numElements(t.shape),
+                     outputs[i]);
+  }
+  return outputs;
+}
+
+/// The error of the model's outputs: the largest `max|ref - got| /
+/// max|ref|` over its first `count` outputs.
+double outputsError(const Outputs &ref, const Outputs &got, size_t count) {
+  double worst = 0.0;
+  for (size_t i = 0; i < count; ++i)
+    worst = std::max(worst, maxRelativeError(ref[i], got[i]));
+  return worst;
+}
+
+/// Adds the input of every FFN of the entry function to its results, named
+/// `ffn_input_<index>`; returns the report index of each added result.
+SmallVector<int64_t> addFFNInputResults(ModuleOp module,
+                                        const ModelInterface &model) {
+  SmallVector<int64_t> indices;
+  auto entry = module.lookupSymbol<func::FuncOp>(model.entryName);
+  if (!entry || entry.isExternal())
+    return indices;
+  SmallVector<Value> values;
+  entry.walk([&](MlpOp mlp) {
+    int64_t index = FFNReport::getEntryIndex(mlp);
+    auto type = dyn_cast<RankedTensorType>(mlp.getInput().getType());
+    if (index < 0 || !type || !type.hasStaticShape() ||
+        !type.getElementType().isF32())
+      return;
+    indices.push_back(index);
+    values.push_back(mlp.getInput());
+  });
+  if (values.empty())
+    return indices;
+  auto ret = cast<func::ReturnOp>(entry.getBody().back().getTerminator());
+  MLIRContext *ctx = module.getContext();
+  Builder b(ctx);
+  SmallVector<Attribute> attrs;
+  for (unsigned i = 0, e = ret.getNumOperands(); i < e; ++i) {
+    DictionaryAttr dict = entry.getResultAttrDict(i);
+    attrs.push_back(dict ? dict : b.getDictionaryAttr({}));
+  }
+  for (int64_t index : indices)
+    attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        "ffn.name", b.getStringAttr("ffn_input_" + Twine(index)))));
+  ret->insertOperands(ret.getNumOperands(), values);
+  SmallVector<Type> results(entry.getResultTypes());
+  for (Value v : values)
+    results.push_back(v.getType());
+  entry.setFunctionType(
+      FunctionType::get(ctx, entry.getArgumentTypes(), results));
+  entry.setAllResultAttrs(attrs);
+  return indices;
+}
+
+/// Up to kMaxEvaluatedRows token rows of `dim` features from `values`,
+/// evenly spaced.
+std::vector<float> sampleRows(ArrayRef<float> values, int64_t dim,
+                              int64_t &rows) {
+  int64_t all = static_cast<int64_t>(values.size()) / dim;
+  int64_t stride = std::max<int64_t>(1, (all + kMaxEvaluatedRows - 1) /
+                                            kMaxEvaluatedRows);
+  std::vector<float> out;
+  rows = 0;
+  for (int64_t r = 0; r < all; r += stride, ++rows)
+    out.insert(out.end(), values.begin() + r * dim,
+               values.begin() + (r + 1) * dim);
+  return out;
+}
+
+/// A temporary folder removed when it goes out of scope, unless kept.
+struct TempDir {
+  SmallString<128> path;
+  bool keep = false;
+  ~TempDir() {
+    if (!path.empty() && !keep)
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+} // namespace
+
+LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
+                                          const ModelInterface &model,
+                                          const CompileOptions &options,
+                                          FFNReport &report) {
+  if (options.maxRelError &&
+      !(*options.maxRelError > 0.0 && std::isfinite(*options.maxRelError))) {
+    budgetError(ctx) << "--max-rel-error must be a positive number";
+    return failure();
+  }
+  FailureOr<Calibration> cal =
+      loadCalibration(ctx, model, options.calibration);
+  if (failed(cal))
+    return failure();
+  TempDir dir;
+  dir.keep = options.keepTemps;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("ffn-budget", dir.path)) {
+    budgetError(ctx) << "cannot create a temporary directory: "
+                     << ec.message();
+    return failure();
+  }
+  if (dir.keep)
+    llvm::errs() << "ffn-compile: calibration builds kept in " << dir.path
+                 << "\n";
+  size_t numFFNs = report.ffns.size();
+  int builds = 0;
+
+  // 1. The reference, which also returns every FFN's input.
+  OwningOpRef<ModuleOp> refModule = module.clone();
+  SmallVector<int64_t> probed = addFFNInputResults(*refModule, model);
+  FailureOr<Outputs> ref = buildAndRun(ctx, std::move(refModule), options,
+                                       dir.path, "ffn_budget_ref", *cal);
+  ++builds;
+  releaseUnusedWeights(&ctx, module);
+  if (failed(ref))
+    return failure();
+  size_t numOutputs = model.outputs.size();
+
+  // The inputs an FFN of the entry function got in the reference build, all
+  // samples' token rows one after the other; empty for other FFNs.
+  auto inputsOf = [&](MlpOp mlp) -> ArrayRef<float> {
+    int64_t index = FFNReport::getEntryIndex(mlp);
+    auto it = llvm::find(probed, index);
+    if (index < 0 || index >= static_cast<int64_t>(numFFNs) ||
+        it == probed.end())
+      return {};
+    return (*ref)[numOutputs + (it - probed.begin())];
+  };
+  auto widthOf = [](MlpOp mlp) {
+    return cast<RankedTensorType>(mlp.getInput().getType()).getShape().back();
+  };
+
+  // Activation-aware low rank: the root mean square of each FFN's input
+  // features.
+  if (!options.lowRank.empty() && options.lowRankActivationAware) {
+    Builder b(&ctx);
+    module.walk([&](MlpOp mlp) {
+      ArrayRef<float> x = inputsOf(mlp);
+      int64_t dim = widthOf(mlp);
+      int64_t rows = static_cast<int64_t>(x.size()) / dim;
+      if (rows == 0)
+        return;
+      std::vector<double> sq(dim, 0.0);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < dim; ++c)
+          sq[c] += double(x[r * dim + c]) * x[r * dim + c];
+      SmallVector<float> scale;
+      for (double v : sq)
+        scale.push_back(static_cast<float>(std::sqrt(v / rows)));
+      mlp->setAttr(kInputScaleAttrName,
+                   DenseElementsAttr::get(
+                       RankedTensorType::get({dim}, b.getF32Type()),
+                       ArrayRef<float>(scale)));
+    });
+  }
+
+  // 2. Each FFN's error at each rung, on its own calibration inputs (up to
+  // kMaxEvaluatedRows of them) against its output before any rewrite.
+  std::vector<std::vector<float>> ffnInputs(numFFNs), ffnRefs(numFFNs);
+  std::vector<int64_t> ffnRows(numFFNs, 0);
+  module.walk([&](MlpOp mlp) {
+    ArrayRef<float> all = inputsOf(mlp);
+    if (all.empty())
+      return;
+    int64_t index = FFNReport::getEntryIndex(mlp);
+    std::vector<float> x = sampleRows(all, widthOf(mlp), ffnRows[index]);
+    FailureOr<std::vector<float>> y = evaluateMlp(mlp, x, ffnRows[index]);
+    if (failed(y))
+      return;
+    ffnInputs[index] = std::move(x);
+    ffnRefs[index] = std::move(*y);
+  });
+  // errors[i][r]: FFN i's error at rung r; 0 where nothing approximate ran.
+  std::vector<std::array<double, kRungs>> errors(numFFNs);
+  for (int rung = 0; rung < kRungs; ++rung) {
+    OwningOpRef<ModuleOp> trial = module.clone();
+    applySettings(*trial, options,
+                  SmallVector<int>(numFFNs, rung));
+    if (failed(runApproximateFFNPasses(*trial, options)))
+      return failure();
+    for (auto &e : errors)
+      e[rung] = 0.0;
+    trial->walk([&](MlpOp mlp) {
+      int64_t index = FFNReport::getEntryIndex(mlp);
+      std::optional<double> recorded = getRelError(mlp);
+      if (index < 0 || index >= static_cast<int64_t>(numFFNs) || !recorded)
+        return;
+      // On the FFN's calibration inputs when the evaluator takes the block;
+      // else the error the rewrite measured on random rows. A fused block
+      // stands for several FFNs: its error is the one ffn-fusion measured
+      // on the run.
+      double error = *recorded;
+      bool fused = mlp->hasAttr(kFusedReportIdsAttrName);
+      if (!fused && !ffnRefs[index].empty()) {
+        FailureOr<std::vector<float>> got =
+            evaluateMlp(mlp, ffnInputs[index], ffnRows[index]);
+        if (succeeded(got))
+          error = maxRelativeError(ffnRefs[index], *got);
+      }
+      errors[index][rung] = error;
+      // The FFNs fused into this one share its error: their setting (the
+      // cap of a run starting at them) matters when the run is cut before
+      // them.
+      if (fused)
+        for (int64_t other :
+             mlp->getAttrOfType<DenseI64ArrayAttr>(kFusedReportIdsAttrName)
+                 .asArrayRef())
+          if (other >= 0 && other < static_cast<int64_t>(numFFNs))
+            errors[other][rung] = error;
+    });
+    trial = nullptr;
+    releaseUnusedWeights(&ctx, module);
+  }
+
+  // 3. Choose the rungs for a threshold, build, measure.
+  auto choose = [&](double threshold) {
+    SmallVector<int> rungs(numFFNs, kRungs);
+    for (size_t i = 0; i < numFFNs; ++i)
+      for (int r = 0; r < kRungs; ++r)
+        if (errors[i][r] <= threshold) {
+          rungs[i] = r;
+          break;
+        }
+    return rungs;
+  };
+  std::map<SmallVector<int>, double> measured;
+  auto measure = [&](ArrayRef<int> rungs) -> FailureOr<double> {
+    SmallVector<int> key(rungs);
+    if (auto it = measured.find(key); it != measured.end())
+      return it->second;
+    OwningOpRef<ModuleOp> trial = module.clone();
+    applySettings(*trial, options, rungs);
+    if (failed(runApproximateFFNPasses(*trial, options)) ||
+        failed(runFusionFFNPasses(*trial, options.optLevel)))
+      return failure();
+    FailureOr<Outputs> got =
+        buildAndRun(ctx, std::move(trial), options, dir.path,
+                    "ffn_budget_" + std::to_string(builds), *cal);
+    ++builds;
+    releaseUnusedWeights(&ctx, module);
+    if (failed(got))
+      return failure();
+    double error = outputsError(*ref, *got, numOutputs);
+    measured[key] = error;
+    if (options.printReport) {
+      llvm::errs() << "ffn-compile: calibration build " << builds - 1 << ":";
+      for (int r : rungs)
+        llvm::errs() << " " << (r == kRungs ? "-" : std::to_string(r));
+      llvm::errs() << llvm::formatv(" (rung per FFN): max_rel_error {0:e2}\n",
+                                    error);
+    }
+    return error;
+  };
+
+  SmallVector<int> chosen(numFFNs, 0);
+  FailureOr<double> error = measure(chosen);
+  if (failed(error))
+    return failure();
+  if (options.maxRelError && *error > *options.maxRelError) {
+    // Bisection over the thresholds: thresholds[lo] (or 0 when lo is -1)
+    // is the largest known to meet the budget, thresholds[hi] the smallest
+    // known not to.
+    std::vector<double> thresholds;
+    for (const auto &e : errors)
+      thresholds.insert(thresholds.end(), e.begin(), e.end());
+    llvm::sort(thresholds);
+    thresholds.erase(std::unique(thresholds.begin(), thresholds.end()),
+                     thresholds.end());
+    int64_t lo = -1, hi = static_cast<int64_t>(thresholds.size()) - 1;
+    std::optional<double> loError;
+    while (hi - lo > 1) {
+      int64_t mid = lo + (hi - lo) / 2;
+      FailureOr<double> e = measure(choose(thresholds[mid]));
+      if (failed(e))
+        return failure();
+      if (*e <= *options.maxRelError) {
+        lo = mid;
+        loError = *e;
+      } else {
+        hi = mid;
+      }
+    }
+    chosen = choose(lo >= 0 ? thresholds[lo] : -1.0);
+    if (loError) {
+      error = *loError;
+    } else {
+      error = measure(chosen);
+      if (failed(error))
+        return failure();
+    }
+    if (*error > *options.maxRelError)
+      emitWarning(UnknownLoc::get(&ctx))
+          << "--max-rel-error=" << *options.maxRelError
+          << " cannot be met: without approximate rewrites the outputs "
+             "already differ by "
+          << llvm::formatv("{0:e2}", *error).str()
+          << " (the rounding of the exact rewrites)";
+  }
+
+  // The chosen settings, on the module itself.
+  applySettings(module, options, chosen);
+  if (failed(runApproximateFFNPasses(module, options)))
+    return failure();
+  Builder b(&ctx);
+  module.walk([&](MlpOp mlp) {
+    int64_t index = FFNReport::getEntryIndex(mlp);
+    if (index < 0 || index >= static_cast<int64_t>(numFFNs))
+      return;
+    report.ffns[index].setting =
+        settingFor(options, index, chosen[index]).str();
+    if (chosen[index] < kRungs && getRelError(mlp))
+      mlp->setAttr(kRelErrorAttrName,
+                   b.getF64FloatAttr(errors[index][chosen[index]]));
+  });
+  report.totalMaxRelError = *error;
+  report.calibrationSamples = cal->samples;
+  report.calibrationBuilds = builds;
+  return success();
+}
