@@ -639,12 +639,20 @@ void CPUTileAndVectorizePass::runOnOperation() {
                               fusable)))
       LLVM_DEBUG(llvm::dbgs() << "thread tiling failed for " << op << "\n");
   }
-  // Drop producers that fusion left without users, and make the
-  // single-GEMM tiles of batch matmuls plain matmuls.
+  // Make the single-GEMM tiles of batch matmuls plain matmuls (canonicalize
+  // below drops the producers fusion left without users). Only batch
+  // matmuls: a one-row GEMM (T = 1) must stay a linalg.matmul, whose
+  // register tiles read the [K, N] weight by contiguous rows; as a
+  // linalg.vecmat it would be vectorised along K, gathering weight columns.
   {
+    SmallVector<Operation *> batched;
+    func.walk([&](linalg::BatchMatmulOp op) { batched.push_back(op); });
     RewritePatternSet patterns(ctx);
     linalg::populateContractionOpRankReducingPatterns(patterns);
-    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    if (!batched.empty() &&
+        failed(applyOpPatternsGreedily(batched, std::move(patterns), config)))
       return signalPassFailure();
   }
   if (failed(canonicalize(func)))
