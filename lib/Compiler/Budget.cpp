@@ -528,8 +528,11 @@ LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
     return cast<RankedTensorType>(mlp.getInput().getType()).getShape().back();
   };
 
-  // Activation-aware low rank: the root mean square of each FFN's input
-  // features.
+  // Activation-aware low rank: each FFN's input feature scales, the square
+  // root of their root mean square (ASVD's alpha = 0.5: the full RMS lets a
+  // few outlier features take the ranks; on all-MiniLM-L6-v2 at half the FFN
+  // FLOPs the embeddings' cosine was 0.55 with it, 0.70 with its square
+  // root, 0.61 with the plain SVD).
   if (!options.lowRank.empty() && options.lowRankActivationAware) {
     Builder b(&ctx);
     module.walk([&](MlpOp mlp) {
@@ -544,7 +547,7 @@ LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
           sq[c] += double(x[r * dim + c]) * x[r * dim + c];
       SmallVector<float> scale;
       for (double v : sq)
-        scale.push_back(static_cast<float>(std::sqrt(v / rows)));
+        scale.push_back(static_cast<float>(std::pow(v / rows, 0.25)));
       mlp->setAttr(kInputScaleAttrName,
                    DenseElementsAttr::get(
                        RankedTensorType::get({dim}, b.getF32Type()),

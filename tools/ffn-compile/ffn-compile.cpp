@@ -108,8 +108,8 @@ static cl::opt<std::string> lowRank(
 static cl::opt<std::string> lowRankWeighting(
     "lowrank-weighting", cl::init("activations"),
     cl::desc("With calibration inputs (--calibration, --max-rel-error): "
-             "activations (default: factor W diag(rms of each input "
-             "feature), activation-aware) or none (plain SVD of W)"),
+             "activations (default: factor W diag(sqrt(rms of each input "
+             "feature)), activation-aware) or none (plain SVD of W)"),
     cl::cat(category));
 static cl::opt<int64_t> blockDiag(
     "block-diag",

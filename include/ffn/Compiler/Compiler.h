@@ -69,7 +69,7 @@ struct CompileOptions {
   std::string lowRank;
   /// With calibration inputs (--calibration or --max-rel-error): factor the
   /// weights reading an FFN's input activation-aware (the SVD of
-  /// `W diag(rms of each input feature)`); false: plain SVD.
+  /// `W diag(sqrt(rms of each input feature))`); false: plain SVD.
   bool lowRankActivationAware = true;
   /// Block-diagonal FFN weights with this many blocks (an approximate
   /// rewrite at -O2 and above; exact when the weights already are block

@@ -38,8 +38,9 @@ constexpr llvm::StringLiteral kBlockDiagAttrName = "ffn.block_diag";
 /// that starts at the block; 1: none starts there.
 constexpr llvm::StringLiteral kFusionMaxRunAttrName = "ffn.fusion_max_run";
 
-/// `ffn.input_scale` (`tensor<Dxf32>`): the root mean square of each input
-/// feature of the block over calibration data. ffn-lowrank then factors the
+/// `ffn.input_scale` (`tensor<Dxf32>`): a positive scale per input feature of
+/// the block, from calibration data (ffn-compile uses the square root of
+/// each feature's root mean square). ffn-lowrank then factors the
 /// weights reading the block's input activation-aware: the SVD of
 /// `W diag(s)`, so that the error `|X (W - A B)ᵀ|` rather than `|W - A B|`
 /// is what the rank trades. ffn-compile's error budget sets it.

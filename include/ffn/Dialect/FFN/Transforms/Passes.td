@@ -147,8 +147,9 @@ def LowRank : Pass<"ffn-lowrank"> {
     (the block evaluator, before against after) for the FFN report. A block
     the evaluator cannot interpret is left alone with a warning.
 
-    Activation-aware variant: on a block carrying `ffn.input_scale` (the
-    root mean square `s` of each input feature over calibration data), the
+    Activation-aware variant: on a block carrying `ffn.input_scale` (a scale
+    `s` per input feature from calibration data; ffn-compile uses the square
+    root of each feature's root mean square), the
     linears reading the block's input are factored from the SVD of
     `W diag(s)` (the factor B is scaled back by `diag(1/s)`), so that the
     ranks trade the error of the outputs `|X (W - A B)ᵀ|` on such inputs
