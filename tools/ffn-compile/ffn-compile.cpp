@@ -94,10 +94,11 @@ static cl::opt<std::string> fuseFFN(
              "pays), always or never"),
     cl::cat(category));
 static cl::opt<std::string> activationSparsity(
-    "activation-sparsity", cl::init("auto"),
+    "activation-sparsity", cl::init("never"),
     cl::desc("CPU exact activation sparsity for ReLU FFNs (the down "
-             "projection reads only the weights of non-zero neurons): auto "
-             "(default; 1-token FFNs, decode-style), always or never"),
+             "projection reads only the weights of non-zero neurons; pays "
+             "for activations about 90% zero): never (default), auto "
+             "(1-token FFNs) or always"),
     cl::cat(category));
 static cl::opt<std::string> lowRank(
     "lowrank",

@@ -58,9 +58,10 @@ struct CompileOptions {
   /// CPU whole-FFN fusion: "auto" (where it pays), "always" or "never".
   std::string fuseFFN = "auto";
   /// CPU exact activation sparsity for ReLU FFNs (the down projection skips
-  /// the weights of zero neurons): "auto" (1-token FFNs), "always" or
-  /// "never".
-  std::string activationSparsity = "auto";
+  /// the weights of zero neurons): "never" (default: it pays only for
+  /// activations about 90% zero, which only the run knows), "auto" (1-token
+  /// FFNs) or "always".
+  std::string activationSparsity = "never";
   /// --ffn-width: fraction of hidden neurons every FFN keeps, or one per FFN
   /// in order; empty leaves the widths alone.
   std::vector<double> ffnWidths;

@@ -42,8 +42,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "activation-sparsity",
       llvm::cl::desc("Exact activation sparsity for ReLU FFNs (the down "
                      "projection reads only the weights of non-zero "
-                     "neurons): auto (1-token FFNs), always or never"),
-      llvm::cl::init("auto")};
+                     "neurons; pays for activations about 90% zero): never "
+                     "(default), auto (1-token FFNs) or always"),
+      llvm::cl::init("never")};
   PassOptions::Option<bool> activationSparsityRemarks{
       *this, "activation-sparsity-remarks",
       llvm::cl::desc("A remark for every FFN that gets activation sparsity"),
