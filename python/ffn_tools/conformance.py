@@ -281,6 +281,8 @@ def run_case(case, opset, ffn_compile, workdir, opt_level, constant_shapes):
                 continue
             if isinstance(value, onnx.TensorProto):
                 value = onnx.numpy_helper.to_array(value)
+            if isinstance(value, np.generic):  # a 0-d tensor read back as a numpy scalar
+                value = np.asarray(value)
             if not isinstance(value, np.ndarray):
                 return f"input '{name}' is a {type(value).__name__}, not a tensor"
             path = os.path.join(folder, f"in{index}_{i}.npy")

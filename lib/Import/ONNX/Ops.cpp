@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 using namespace mlir;
@@ -163,6 +164,77 @@ template <typename OpTy> static LogicalResult importBinary(NodeContext &n) {
     result = arith::MulIOp::create(b, n.loc, l, r);
   else if constexpr (std::is_same_v<OpTy, arith::DivFOp>)
     result = arith::DivSIOp::create(b, n.loc, l, r);
+  return g.setOutput(n, 0, result);
+}
+
+/// `max` (or `min`) of two tensors of one element type, broadcast: NaN
+/// propagating for floats, signed for integers.
+static FailureOr<Value> importExtremum(NodeContext &n, Value lhs, Value rhs,
+                                      bool isMax) {
+  GraphImporter &g = n.importer;
+  Type element = getElementTypeOrSelf(lhs.getType());
+  bool isInt = element.isSignlessInteger() && !element.isInteger(1);
+  if (!isa<RankedTensorType>(lhs.getType()) ||
+      element != getElementTypeOrSelf(rhs.getType()) ||
+      !(isa<Float32Type, Float64Type>(element) || isInt))
+    return n.emitError() << "operands of types " << lhs.getType() << " and "
+                         << rhs.getType()
+                         << " are not supported (expected f32, f64 or integer "
+                            "tensors of one type)";
+  FailureOr<SmallVector<int64_t>> shape =
+      g.broadcastShapes(n, shapeOf(lhs), shapeOf(rhs));
+  if (failed(shape))
+    return failure();
+  OpBuilder &b = g.getBuilder();
+  Value l = g.broadcastTo(n.loc, lhs, *shape);
+  Value r = g.broadcastTo(n.loc, rhs, *shape);
+  if (isInt)
+    return isMax ? arith::MaxSIOp::create(b, n.loc, l, r).getResult()
+                 : arith::MinSIOp::create(b, n.loc, l, r).getResult();
+  return isMax ? arith::MaximumFOp::create(b, n.loc, l, r).getResult()
+               : arith::MinimumFOp::create(b, n.loc, l, r).getResult();
+}
+
+/// Max and Min: the elementwise extremum of one or more inputs, broadcast.
+template <bool IsMax> static LogicalResult importMaxMin(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, std::numeric_limits<int>::max())))
+    return failure();
+  FailureOr<Value> acc = g.getInput(n, 0);
+  if (failed(acc))
+    return failure();
+  for (int i = 1; i < n.numInputs(); ++i) {
+    FailureOr<Value> next = g.getInput(n, i);
+    if (failed(next))
+      return failure();
+    acc = importExtremum(n, *acc, *next, IsMax);
+    if (failed(acc))
+      return failure();
+  }
+  return g.setOutput(n, 0, *acc);
+}
+
+/// Clip(x, min, max) = min(max(x, min), max), the bounds optional scalar
+/// inputs (the form of opset 11 on; the importer reads opsets 13 and up).
+static LogicalResult importClip(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  if (failed(checkArity(n, 1, 3)))
+    return failure();
+  FailureOr<Value> x = g.getInput(n, 0);
+  if (failed(x))
+    return failure();
+  Value result = *x;
+  for (auto [index, isMax] : {std::pair{1, true}, std::pair{2, false}}) {
+    if (!n.hasInput(index))
+      continue;
+    FailureOr<Value> bound = g.getInput(n, index);
+    if (failed(bound))
+      return failure();
+    FailureOr<Value> clipped = importExtremum(n, result, *bound, isMax);
+    if (failed(clipped))
+      return failure();
+    result = *clipped;
+  }
   return g.setOutput(n, 0, result);
 }
 
@@ -922,6 +994,7 @@ static const OpHandler kHandlers[] = {
     {"Add", 1, importBinary<arith::AddFOp>},
     {"BatchNormalization", 9, importBatchNormalization},
     {"Cast", 1, importCast},
+    {"Clip", 11, importClip},
     {"Concat", 1, importConcat},
     {"Constant", 1, importConstant},
     {"ConstantOfShape", 9, importConstantOfShape},
@@ -938,6 +1011,8 @@ static const OpHandler kHandlers[] = {
     {"Identity", 1, importIdentity},
     {"LayerNormalization", 17, importLayerNormalization},
     {"MatMul", 1, importMatMul},
+    {"Max", 8, importMaxMin<true>},
+    {"Min", 8, importMaxMin<false>},
     {"Mul", 1, importBinary<arith::MulFOp>},
     {"Neg", 1, importUnary<arith::NegFOp>},
     {"Pow", 1, importBinary<math::PowFOp>},
