@@ -39,6 +39,7 @@
 
 using namespace mlir;
 using namespace mlir::ffn;
+using ::ffn::runtime::getNumElements;
 
 namespace {
 /// Approximate settings per FFN, from the flags' own (0) to the gentlest;
@@ -159,13 +160,6 @@ size_t elementSize(int32_t dtype) {
   return npy ? npy->size : 4;
 }
 
-int64_t numElements(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
 /// The calibration samples of every model input.
 struct Calibration {
   int64_t samples = 0;
@@ -269,7 +263,7 @@ FailureOr<Calibration> loadCalibration(MLIRContext &ctx,
   if (cal.samples == 0)
     cal.samples = kRandomSamples;
   for (auto [i, t] : llvm::enumerate(model.inputs)) {
-    int64_t count = numElements(t.shape) * cal.samples;
+    int64_t count = getNumElements(t.shape) * cal.samples;
     if (files[i]) {
       const char *data = static_cast<const char *>(files[i]->data.data());
       cal.inputs.emplace_back(data, data + count * elementSize(t.dtype));
@@ -379,12 +373,12 @@ FailureOr<Outputs> buildAndRun(MLIRContext &ctx, OwningOpRef<ModuleOp> module,
   Outputs outputs(model->outputs.size());
   std::vector<std::vector<char>> buffers;
   for (const TensorInterface &t : model->outputs)
-    buffers.emplace_back(numElements(t.shape) * elementSize(t.dtype));
+    buffers.emplace_back(getNumElements(t.shape) * elementSize(t.dtype));
   for (int64_t s = 0; s < cal.samples; ++s) {
     std::vector<const void *> in;
     for (auto [i, t] : llvm::enumerate(model->inputs))
       in.push_back(cal.inputs[i].data() +
-                   s * numElements(t.shape) * elementSize(t.dtype));
+                   s * getNumElements(t.shape) * elementSize(t.dtype));
     std::vector<void *> out;
     for (std::vector<char> &b : buffers)
       out.push_back(b.data());
@@ -394,7 +388,7 @@ FailureOr<Outputs> buildAndRun(MLIRContext &ctx, OwningOpRef<ModuleOp> module,
       return failure();
     }
     for (auto [i, t] : llvm::enumerate(model->outputs))
-      appendAsFloats(buffers[i].data(), t.dtype, numElements(t.shape),
+      appendAsFloats(buffers[i].data(), t.dtype, getNumElements(t.shape),
                      outputs[i]);
   }
   return outputs;

@@ -58,14 +58,9 @@ static int64_t countUniqueParams(ModuleOp module) {
 
 /// A readable name for an FFN: its location's name, or file:line.
 static std::string ffnName(MlpOp op, size_t index) {
-  Location loc = op.getLoc();
-  if (auto named = dyn_cast<NameLoc>(loc))
-    return named.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto named = dyn_cast<NameLoc>(inner))
-        return named.getName().str();
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
+  if (std::string name = getLocationName(op); !name.empty())
+    return name;
+  if (auto file = dyn_cast<FileLineColLoc>(op.getLoc()))
     return llvm::formatv("ffn{0}@line{1}", index, file.getLine()).str();
   return "ffn" + std::to_string(index);
 }

@@ -185,8 +185,6 @@ int main(int argc, char **argv) {
     std::string error;
     if (mlir::failed(parseLowRankSpec(lowRank, error)))
       return fail("--lowrank: " + error);
-    if (optLevel < 2)
-      return fail("--lowrank needs -O2 or above (the FFN rewrites run there)");
   }
   if (lowRankWeighting != "activations" && lowRankWeighting != "none")
     return fail("unknown --lowrank-weighting value '" + lowRankWeighting +
@@ -195,17 +193,11 @@ int main(int argc, char **argv) {
     if (blockDiag < 2)
       return fail("--block-diag=" + Twine(blockDiag.getValue()) +
                   ": the number of blocks must be at least 2");
-    if (optLevel < 2)
-      return fail("--block-diag needs -O2 or above (the FFN rewrites run "
-                  "there)");
   }
   if (ffnFusion.getNumOccurrences()) {
     if (ffnFusion < 2)
       return fail("--ffn-fusion=" + Twine(ffnFusion.getValue()) +
                   ": a run fuses at least 2 FFNs");
-    if (optLevel < 2)
-      return fail("--ffn-fusion needs -O2 or above (the FFN rewrites run "
-                  "there)");
   }
   std::vector<double> ffnWidths;
   if (ffnWidth.getNumOccurrences()) {
@@ -220,8 +212,18 @@ int main(int argc, char **argv) {
       ffnWidths.push_back(w);
     }
   }
-  if (!ffnWidths.empty() && optLevel < 2)
-    return fail("--ffn-width needs -O2 or -O3 (the FFN rewrites run there)");
+  // The approximate rewrites run with the other FFN rewrites, from -O2 on.
+  bool approximate = false;
+  const cl::Option *approximateFlags[] = {&lowRank, &blockDiag, &ffnWidth,
+                                          &ffnFusion};
+  for (const cl::Option *flag : approximateFlags) {
+    if (!flag->getNumOccurrences())
+      continue;
+    approximate = true;
+    if (optLevel < 2)
+      return fail("--" + flag->ArgStr +
+                  " needs -O2 or above (the FFN rewrites run there)");
+  }
   std::optional<double> budget;
   if (maxRelError.getNumOccurrences()) {
     double e = 0;
@@ -231,9 +233,6 @@ int main(int argc, char **argv) {
                   "' (a positive number, e.g. --max-rel-error=0.01)");
     budget = e;
   }
-  bool approximate = lowRank.getNumOccurrences() ||
-                     blockDiag.getNumOccurrences() || !ffnWidths.empty() ||
-                     ffnFusion.getNumOccurrences();
   if ((budget || !calibration.empty()) && !approximate)
     WithColor::warning(errs(), "ffn-compile")
         << (budget ? "--max-rel-error" : "--calibration")

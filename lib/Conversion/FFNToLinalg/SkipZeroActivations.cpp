@@ -487,17 +487,6 @@ static Value buildRowProduct(OpBuilder &b, Location loc, Value h, Value wt,
   return forall.getResult(0);
 }
 
-/// A readable name for the remark: the FFN's location name, if any.
-static std::string ffnName(MlpOp op) {
-  Location loc = op.getLoc();
-  if (auto named = dyn_cast<NameLoc>(loc))
-    return named.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto named = dyn_cast<NameLoc>(inner))
-        return named.getName().str();
-  return "";
-}
 
 void CPUSkipZeroActivationsPass::runOnOperation() {
   if (mode != "auto" && mode != "always" && mode != "never") {
@@ -528,7 +517,7 @@ void CPUSkipZeroActivationsPass::runOnOperation() {
     auto w2Type = down.getWeight().getType();
     int64_t hidden = w2Type.getDimSize(1), width = w2Type.getDimSize(0);
     if (remarks) {
-      std::string name = ffnName(op);
+      std::string name = getLocationName(op);
       // At the FFN's location, without the op dump op.emitRemark adds.
       emitRemark(op.getLoc()) << "activation-sparsity: FFN"
                               << (name.empty() ? "" : " '" + name + "'")

@@ -395,6 +395,17 @@ void MlpOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // Applied-rewrite records
 //===----------------------------------------------------------------------===//
 
+std::string mlir::ffn::getLocationName(MlpOp op) {
+  Location loc = op.getLoc();
+  if (auto named = dyn_cast<NameLoc>(loc))
+    return named.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto named = dyn_cast<NameLoc>(inner))
+        return named.getName().str();
+  return "";
+}
+
 void mlir::ffn::recordApplied(MlpOp op, StringRef rewrite) {
   SmallVector<Attribute> list;
   if (auto old = op->getAttrOfType<ArrayAttr>(kAppliedAttrName))

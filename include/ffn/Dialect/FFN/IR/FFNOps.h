@@ -19,6 +19,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <string>
+
 namespace mlir {
 namespace ffn {
 /// The forms an `ffn.mlp` body takes, as derived from its ops.
@@ -55,6 +57,10 @@ Value createActivation(OpBuilder &builder, Location loc, Activation act,
 /// be null.
 MlpOp buildEncoderMlp(OpBuilder &builder, Location loc, Value x, Value w1,
                       Value b1, Value w2, Value b2, Activation act);
+
+/// The name an FFN's location carries (an ONNX node name, directly or inside
+/// a fused location), or an empty string.
+std::string getLocationName(MlpOp op);
 
 /// Name of the discardable ArrayAttr of strings on `ffn.mlp` listing the
 /// rewrites applied to the block, in order; the FFN report prints it.
