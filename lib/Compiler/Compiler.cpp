@@ -248,7 +248,8 @@ LogicalResult mlir::ffn::runExactFFNPasses(ModuleOp module,
 bool mlir::ffn::hasApproximateRewrites(const CompileOptions &options) {
   return options.optLevel >= 2 &&
          (!options.ffnWidths.empty() || !options.lowRank.empty() ||
-          options.blockDiag != 0 || options.ffnFusion != 0);
+          options.blockDiag != 0 || options.ffnFusion != 0 ||
+          !options.sparsity.empty());
 }
 
 LogicalResult
@@ -289,6 +290,15 @@ mlir::ffn::runApproximateFFNPasses(ModuleOp module,
     BlockDiagOptions blockDiag;
     blockDiag.blocks = options.blockDiag;
     pm.addPass(createBlockDiag(blockDiag));
+  }
+  // Last: it prunes the weights the other rewrites leave (the factors of a
+  // low-rank block included). The GPU has no sparse kernels: there the
+  // pruned weights stay dense.
+  if (!options.sparsity.empty()) {
+    SparsifyOptions sparsify;
+    sparsify.sparsity = options.sparsity;
+    sparsify.pack = options.target != "cuda";
+    pm.addPass(createSparsify(sparsify));
   }
   return pm.run(module);
 }

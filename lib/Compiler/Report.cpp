@@ -17,10 +17,13 @@
 using namespace mlir;
 using namespace mlir::ffn;
 
-/// Elements of a statically shaped tensor value, or 0.
+/// Elements of a statically shaped float tensor value, or 0 (integer
+/// parameters, the indices of sparse weights, are not weights).
 static int64_t numElements(Value v) {
   auto type = dyn_cast<RankedTensorType>(v.getType());
-  return type && type.hasStaticShape() ? type.getNumElements() : 0;
+  return type && type.hasStaticShape() && isa<FloatType>(type.getElementType())
+             ? type.getNumElements()
+             : 0;
 }
 
 FFNCost mlir::ffn::measureFFN(MlpOp op) {
@@ -33,6 +36,20 @@ FFNCost mlir::ffn::measureFFN(MlpOp op) {
     for (int64_t d : xType.getShape().drop_back())
       rows *= ShapedType::isDynamic(d) ? 1 : d;
     cost.flops += 2 * rows * linear.getInFeatures() * linear.getOutFeatures();
+  });
+  auto tokenRows = [](RankedTensorType type) {
+    int64_t rows = 1;
+    for (int64_t d : type.getShape().drop_back())
+      rows *= ShapedType::isDynamic(d) ? 1 : d;
+    return rows;
+  };
+  op.getBody().walk([&](BlockSparseLinearOp linear) {
+    cost.flops += 2 * tokenRows(linear.getInput().getType()) *
+                  linear.getMacsPerRow();
+  });
+  op.getBody().walk([&](CsrLinearOp linear) {
+    cost.flops += 2 * tokenRows(linear.getInput().getType()) *
+                  linear.getMacsPerRow();
   });
   op.getBody().walk([&](BlockDiagLinearOp linear) {
     int64_t rows = 1;

@@ -60,6 +60,43 @@ Value mlir::ffn::createWeightConstant(OpBuilder &builder, Location loc,
   return arith::ConstantOp::create(builder, loc, type, attr);
 }
 
+Value mlir::ffn::createIndexConstant(OpBuilder &builder, Location loc,
+                                     RankedTensorType type,
+                                     ArrayRef<int32_t> data,
+                                     StringRef nameHint) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
+  auto attr = DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
+  return arith::ConstantOp::create(builder, loc, type, attr);
+}
+
+std::optional<std::vector<int32_t>> mlir::ffn::readIndexConstant(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.getElementType().isInteger(32) || !type.hasStaticShape())
+    return std::nullopt;
+  Attribute attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  int64_t count = type.getNumElements();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    if (bytes.size() != static_cast<size_t>(count) * sizeof(int32_t))
+      return std::nullopt;
+    const auto *begin = reinterpret_cast<const int32_t *>(bytes.data());
+    return std::vector<int32_t>(begin, begin + count);
+  }
+  auto dense = dyn_cast<DenseIntElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  std::vector<int32_t> values;
+  values.reserve(count);
+  for (const APInt &v : dense.getValues<APInt>())
+    values.push_back(static_cast<int32_t>(v.getSExtValue()));
+  return values;
+}
+
 size_t mlir::ffn::releaseUnusedWeights(MLIRContext *context, Operation *root) {
   llvm::StringSet<> used;
   if (root)

@@ -3,7 +3,7 @@
 // ffn-compile MODEL -o OUT [--emit=exe|lib|obj|llvm|mlir] [-O0..-O3]
 //             [--target=cpu|cuda] [--cpu=NAME] [--gpu-arch=sm_80|sm_90]
 //             [--ffn-report[=FILE.json]] [--lowrank=MODE:VALUE]
-//             [--block-diag=K] [--ffn-width=W] [--ffn-fusion=N]
+//             [--block-diag=K] [--ffn-width=W] [--ffn-fusion=N] [--sparsity=P]
 //             [--max-rel-error=E]
 //             [--calibration NAME=FILE.npy]...
 //
@@ -14,6 +14,7 @@
 
 #include "ffn/Compiler/Compiler.h"
 #include "ffn/Dialect/FFN/Transforms/LowRank.h"
+#include "ffn/Dialect/FFN/Transforms/Sparsity.h"
 #include "ffn/Import/ONNX/Importer.h"
 #include "ffn/InitAll.h"
 
@@ -118,6 +119,13 @@ static cl::opt<int64_t> blockDiag(
              "channel permutations (exact when the weights are block "
              "structured); K >= 2 divides the FFN widths; -O2 and above"),
     cl::value_desc("K"), cl::init(0), cl::cat(category));
+static cl::opt<std::string> sparsity(
+    "sparsity",
+    cl::desc("Approximate: prune FFN weights by magnitude, N:M (2:4), "
+             "balanced blocks (block:32x32:0.5, the pruned fraction last) or "
+             "unstructured (unstructured:0.8), with sparse CPU kernels; -O2 "
+             "and above"),
+    cl::value_desc("PATTERN"), cl::cat(category));
 static cl::opt<std::string> ffnWidth(
     "ffn-width",
     cl::desc("Approximate: keep this fraction of every FFN's hidden neurons, "
@@ -194,6 +202,11 @@ int main(int argc, char **argv) {
       return fail("--block-diag=" + Twine(blockDiag.getValue()) +
                   ": the number of blocks must be at least 2");
   }
+  if (sparsity.getNumOccurrences()) {
+    std::string error;
+    if (mlir::failed(parseSparsitySpec(sparsity, error)))
+      return fail("--sparsity: " + error);
+  }
   if (ffnFusion.getNumOccurrences()) {
     if (ffnFusion < 2)
       return fail("--ffn-fusion=" + Twine(ffnFusion.getValue()) +
@@ -215,7 +228,7 @@ int main(int argc, char **argv) {
   // The approximate rewrites run with the other FFN rewrites, from -O2 on.
   bool approximate = false;
   const cl::Option *approximateFlags[] = {&lowRank, &blockDiag, &ffnWidth,
-                                          &ffnFusion};
+                                          &ffnFusion, &sparsity};
   for (const cl::Option *flag : approximateFlags) {
     if (!flag->getNumOccurrences())
       continue;
@@ -237,7 +250,7 @@ int main(int argc, char **argv) {
     WithColor::warning(errs(), "ffn-compile")
         << (budget ? "--max-rel-error" : "--calibration")
         << " has no effect without an approximate rewrite (--lowrank, "
-           "--block-diag, --ffn-width, --ffn-fusion)\n";
+           "--block-diag, --ffn-width, --ffn-fusion, --sparsity)\n";
   for (const std::string &spec : calibration)
     if (!StringRef(spec).contains('='))
       return fail("bad --calibration value '" + spec +
@@ -259,6 +272,7 @@ int main(int argc, char **argv) {
   options.lowRankActivationAware = lowRankWeighting == "activations";
   options.blockDiag = blockDiag;
   options.ffnFusion = ffnFusion;
+  options.sparsity = sparsity;
   options.maxRelError = budget;
   options.calibration.assign(calibration.begin(), calibration.end());
   options.keepTemps = keepTemps;

@@ -76,6 +76,10 @@ struct CompileOptions {
   /// rewrite at -O2 and above; exact when the weights already are block
   /// structured); 0: none.
   int64_t blockDiag = 0;
+  /// Magnitude pruning of the FFN weights (an approximate rewrite at -O2 and
+  /// above): `N:M`, `block:BxB:RATIO` or `unstructured:RATIO`, packed for
+  /// the sparse CPU kernels; empty: none.
+  std::string sparsity;
   /// FFN Fusion (an approximate rewrite at -O2 and above): runs of up to
   /// this many consecutive residual FFNs become one wide FFN; 0: none.
   int64_t ffnFusion = 0;

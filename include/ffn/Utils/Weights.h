@@ -44,6 +44,16 @@ Value createWeightConstant(OpBuilder &builder, Location loc,
                            RankedTensorType type, llvm::ArrayRef<float> data,
                            llvm::StringRef nameHint);
 
+/// Creates an `arith.constant` of the i32 tensor `type` holding `data` in a
+/// resource blob named after `nameHint` (sparse weights' indices).
+Value createIndexConstant(OpBuilder &builder, Location loc,
+                          RankedTensorType type, llvm::ArrayRef<int32_t> data,
+                          llvm::StringRef nameHint);
+
+/// The contents of `value` when it is a static i32 `arith.constant` (dense or
+/// dense_resource), or std::nullopt.
+std::optional<std::vector<int32_t>> readIndexConstant(Value value);
+
 /// Frees the data of the builtin dialect's resource blobs (dense_resource
 /// weights) that no operation under `root` refers to any more: weights
 /// replaced by transformed copies (transposed, folded, fused) would otherwise

@@ -10,11 +10,14 @@
 #include "ffn/Conversion/Passes.h"
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
 #include "ffn/Utils/Weights.h"
+#include "TokenRows.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -158,6 +161,55 @@ void mlir::ffn::inlineMlpBodies(Operation *root) {
 // ffn.linear
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Token rows (TokenRows.h)
+//===----------------------------------------------------------------------===//
+
+TokenRows mlir::ffn::collapseTokenRows(OpBuilder &b, Location loc, Value x) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t rank = xType.getRank();
+  TokenRows rows{x, {}};
+  if (rank == 1) {
+    rows.reassoc = {{0, 1}};
+    auto t = RankedTensorType::get({1, xType.getDimSize(0)},
+                                   xType.getElementType());
+    rows.matrix = tensor::ExpandShapeOp::create(b, loc, t, x, rows.reassoc);
+  } else if (rank > 2) {
+    ReassociationIndices lead;
+    for (int64_t d = 0; d < rank - 1; ++d)
+      lead.push_back(d);
+    rows.reassoc = {lead, {rank - 1}};
+    rows.matrix = tensor::CollapseShapeOp::create(b, loc, x, rows.reassoc);
+  }
+  return rows;
+}
+
+Value mlir::ffn::expandTokenRows(OpBuilder &b, Location loc,
+                                 const TokenRows &rows, Value x, Value product,
+                                 OpFoldResult n, RankedTensorType resultType) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  Value result = product;
+  if (rank == 1) {
+    result = tensor::CollapseShapeOp::create(b, loc, product, rows.reassoc);
+  } else if (rank > 2) {
+    // Leading sizes from x, the last from the weight (never from the op
+    // being replaced).
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+    sizes.back() = n;
+    SmallVector<int64_t> staticSizes;
+    SmallVector<Value> dynamicSizes;
+    dispatchIndexOpFoldResults(sizes, dynamicSizes, staticSizes);
+    auto type = RankedTensorType::get(
+        staticSizes, cast<RankedTensorType>(product.getType()).getElementType());
+    result = tensor::ExpandShapeOp::create(b, loc, type, product, rows.reassoc,
+                                           sizes);
+  }
+  // The declared result type may be less static than what was computed.
+  if (result.getType() != resultType)
+    result = tensor::CastOp::create(b, loc, resultType, result);
+  return result;
+}
+
 namespace {
 struct LinearToMatmul : public OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -200,24 +252,11 @@ struct LinearToMatmul : public OpRewritePattern<LinearOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = op.getInput();
-    auto xType = cast<RankedTensorType>(x.getType());
-    int64_t rank = xType.getRank();
-    Type elt = xType.getElementType();
+    Type elt = cast<RankedTensorType>(x.getType()).getElementType();
 
     // Collapse the token dims into one row dim: [..., in] -> [rows, in].
-    Value rows2d = x;
-    SmallVector<ReassociationIndices> reassoc;
-    if (rank == 1) {
-      reassoc = {{0, 1}};
-      auto t = RankedTensorType::get({1, xType.getDimSize(0)}, elt);
-      rows2d = tensor::ExpandShapeOp::create(rewriter, loc, t, x, reassoc);
-    } else if (rank > 2) {
-      ReassociationIndices lead;
-      for (int64_t d = 0; d < rank - 1; ++d)
-        lead.push_back(d);
-      reassoc = {lead, {rank - 1}};
-      rows2d = tensor::CollapseShapeOp::create(rewriter, loc, x, reassoc);
-    }
+    TokenRows rows = collapseTokenRows(rewriter, loc, x);
+    Value rows2d = rows.matrix;
 
     Value wT = transposedWeight(rewriter, loc, op.getWeight());
     OpFoldResult m = tensor::getMixedSize(rewriter, loc, rows2d, 0);
@@ -237,25 +276,8 @@ struct LinearToMatmul : public OpRewritePattern<LinearOp> {
                                              ValueRange{rows2d, wT}, init)
                         .getResult(0);
 
-    Value result = product;
-    RankedTensorType resType = op.getResult().getType();
-    if (rank == 1) {
-      result = tensor::CollapseShapeOp::create(rewriter, loc, product, reassoc);
-    } else if (rank > 2) {
-      // Leading sizes from x, the last from the weight (never from the op
-      // being replaced).
-      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
-      sizes.back() = n;
-      SmallVector<int64_t> staticSizes;
-      SmallVector<Value> dynamicSizes;
-      dispatchIndexOpFoldResults(sizes, dynamicSizes, staticSizes);
-      auto type = RankedTensorType::get(staticSizes, elt);
-      result = tensor::ExpandShapeOp::create(rewriter, loc, type, product,
-                                             reassoc, sizes);
-    }
-    // The declared result type may be less static than what was computed.
-    if (result.getType() != resType)
-      result = tensor::CastOp::create(rewriter, loc, resType, result);
+    Value result = expandTokenRows(rewriter, loc, rows, x, product, n,
+                                   op.getResult().getType());
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -719,4 +741,5 @@ void mlir::ffn::populateFFNToLinalgPatterns(RewritePatternSet &patterns) {
                LayerNormToLinalg, RMSNormToLinalg, BatchNormToLinalg>(
       patterns.getContext());
   patterns.add<BlockDiagLinearToBatchMatmul>(patterns.getContext());
+  populateSparseLinearPatterns(patterns);
 }

@@ -15,6 +15,10 @@ namespace ffn {
 /// Adds the patterns lowering ffn.linear, activations and norms to linalg.
 void populateFFNToLinalgPatterns(RewritePatternSet &patterns);
 
+/// Adds the patterns lowering ffn.block_sparse_linear and ffn.csr_linear to
+/// register-tiled vector loops (part of populateFFNToLinalgPatterns).
+void populateSparseLinearPatterns(RewritePatternSet &patterns);
+
 /// Replaces every `ffn.mlp` under `root` by the ops of its body.
 void inlineMlpBodies(Operation *root);
 } // namespace ffn

@@ -209,6 +209,134 @@ LogicalResult BlockDiagLinearOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Helpers for rewrites of ffn.mlp bodies
+//===----------------------------------------------------------------------===//
+
+Value mlir::ffn::getOuterValue(MlpOp mlp, Value value) {
+  if (auto arg = dyn_cast<BlockArgument>(value);
+      arg && arg.getOwner() == &mlp.getBody().front())
+    return mlp.getArgs()[arg.getArgNumber()];
+  return value;
+}
+
+RankedTensorType mlir::ffn::withLastDim(Type type, int64_t size) {
+  auto ranked = cast<RankedTensorType>(type);
+  SmallVector<int64_t> shape(ranked.getShape());
+  shape.back() = size;
+  return RankedTensorType::get(shape, ranked.getElementType());
+}
+
+BlockArgument mlir::ffn::addParam(MlpOp mlp, Value value) {
+  mlp.getArgsMutable().append(value);
+  return mlp.getBody().front().addArgument(value.getType(), value.getLoc());
+}
+
+void mlir::ffn::dropUnusedParams(MlpOp mlp) {
+  Block &body = mlp.getBody().front();
+  for (int64_t i = body.getNumArguments() - 1; i >= 1; --i) {
+    if (!body.getArgument(i).use_empty())
+      continue;
+    Value operand = mlp.getArgs()[i];
+    body.eraseArgument(i);
+    mlp.getArgsMutable().erase(i);
+    if (Operation *def = operand.getDefiningOp();
+        def && isa<arith::ConstantOp>(def) && def->use_empty())
+      def->erase();
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// BlockSparseLinearOp, CsrLinearOp
+//===----------------------------------------------------------------------===//
+
+/// The checks the sparse linears share: x's last dimension is `in`, the
+/// result keeps x's leading dimensions and has `out` features, the bias has
+/// `out` elements, and every float operand has x's element type.
+static LogicalResult verifySparseLinear(Operation *op, TypedValue<RankedTensorType> input,
+                                        Type valueType, Value bias,
+                                        RankedTensorType resType, int64_t in,
+                                        int64_t out) {
+  RankedTensorType inType = input.getType();
+  if (inType.getRank() < 1)
+    return op->emitOpError("input must have at least one dimension");
+  if (in < 1)
+    return op->emitOpError() << "in_features must be positive, not " << in;
+  int64_t inFeatures = inType.getDimSize(inType.getRank() - 1);
+  if (!compatibleDims(in, inFeatures))
+    return op->emitOpError() << "in_features is " << in << " but x has "
+                             << dimStr(inFeatures);
+  Type elt = inType.getElementType();
+  if (valueType != elt || resType.getElementType() != elt)
+    return op->emitOpError() << "element types differ: x has " << elt
+                             << ", values " << valueType << ", result "
+                             << resType.getElementType();
+  if (bias) {
+    auto bType = cast<RankedTensorType>(bias.getType());
+    if (!compatibleDims(bType.getDimSize(0), out))
+      return op->emitOpError() << "bias has " << dimStr(bType.getDimSize(0))
+                               << " elements but the layer has " << out
+                               << " output features";
+    if (bType.getElementType() != elt)
+      return op->emitOpError("bias element type differs from the input's");
+  }
+  if (resType.getRank() != inType.getRank())
+    return op->emitOpError() << "result has rank " << resType.getRank()
+                             << " but x has rank " << inType.getRank();
+  for (int64_t d = 0, e = inType.getRank() - 1; d < e; ++d)
+    if (!compatibleDims(resType.getDimSize(d), inType.getDimSize(d)))
+      return op->emitOpError() << "result dimension " << d << " is "
+                               << dimStr(resType.getDimSize(d))
+                               << " but x has " << dimStr(inType.getDimSize(d));
+  int64_t outFeatures = resType.getDimSize(resType.getRank() - 1);
+  if (!compatibleDims(outFeatures, out))
+    return op->emitOpError() << "result has " << dimStr(outFeatures)
+                             << " features but the layer has " << out;
+  return success();
+}
+
+LogicalResult BlockSparseLinearOp::verify() {
+  RankedTensorType vType = getValues().getType();
+  RankedTensorType cType = getBlockColumns().getType();
+  if (!vType.hasStaticShape() || !cType.hasStaticShape())
+    return emitOpError("values and block_columns must have static shapes");
+  if (vType.getNumElements() == 0)
+    return emitOpError("values must hold at least one block");
+  if (cType.getDimSize(0) != vType.getDimSize(0) ||
+      cType.getDimSize(1) != vType.getDimSize(1))
+    return emitOpError() << "block_columns " << cType
+                         << " does not match the [block rows, blocks per "
+                            "row] of values "
+                         << vType;
+  int64_t in = getInFeatures();
+  if (in % getBlockInSize() != 0 || getBlocksPerRow() * getBlockInSize() > in)
+    return emitOpError() << "in_features " << in << " is not a multiple of "
+                         << "the block width " << getBlockInSize()
+                         << " holding " << getBlocksPerRow()
+                         << " blocks per row";
+  return verifySparseLinear(*this, getInput(), vType.getElementType(),
+                            getBias(), getResult().getType(), in,
+                            getOutFeatures());
+}
+
+LogicalResult CsrLinearOp::verify() {
+  RankedTensorType oType = getRowOffsets().getType();
+  RankedTensorType cType = getColumns().getType();
+  RankedTensorType vType = getValues().getType();
+  if (!oType.hasStaticShape() || !cType.hasStaticShape() ||
+      !vType.hasStaticShape())
+    return emitOpError("row_offsets, columns and values must have static "
+                       "shapes");
+  if (oType.getDimSize(0) < 2)
+    return emitOpError("row_offsets must have at least two entries");
+  if (cType.getDimSize(0) != vType.getDimSize(0))
+    return emitOpError() << "columns has " << cType.getDimSize(0)
+                         << " entries but values has " << vType.getDimSize(0);
+  return verifySparseLinear(*this, getInput(), vType.getElementType(),
+                            getBias(), getResult().getType(), getInFeatures(),
+                            getOutFeatures());
+}
+
+//===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//
 

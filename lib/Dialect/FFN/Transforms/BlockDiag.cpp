@@ -386,6 +386,7 @@ static MlpOp buildBlockDiagMlp(OpBuilder &builder, MlpOp mlp, EncoderFFN &ffn,
   newMlp->setDiscardableAttrs(mlp->getDiscardableAttrDictionary());
   // The importance order of permute-neurons no longer holds.
   newMlp->removeAttr(kNeuronImportanceAttrName);
+  newMlp->removeAttr(kNeuronOrderAttrName);
   OpBuilder::InsertionGuard guard(builder);
   SmallVector<Type> types;
   SmallVector<Location> locs;

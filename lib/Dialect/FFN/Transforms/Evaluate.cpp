@@ -78,6 +78,12 @@ private:
 
   LogicalResult evalLinear(LinearOp op);
   LogicalResult evalBlockDiagLinear(BlockDiagLinearOp op);
+  LogicalResult evalBlockSparseLinear(BlockSparseLinearOp op);
+  LogicalResult evalCsrLinear(CsrLinearOp op);
+  /// The contents of the i32 constant behind the block operand `value`.
+  FailureOr<std::vector<int32_t>> lookupIndices(Operation *user, Value value);
+  /// Adds the bias `biasValue` (when present) to every row of `y`.
+  LogicalResult addBias(Operation *op, Value biasValue, Buffer &y);
   LogicalResult evalUnary(Operation *op, float (*fn)(float));
   LogicalResult evalBinary(Operation *op, float (*fn)(float, float));
   LogicalResult evalConstant(arith::ConstantOp op);
@@ -203,17 +209,104 @@ LogicalResult Evaluator::evalBlockDiagLinear(BlockDiagLinearOp op) {
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < out; ++c)
       y->owned[r * out + c] = z[r * out + (outPerm ? (*outPerm)[c] : c)];
-  if (Value biasValue = op.getBias()) {
-    FailureOr<BufferRef> bias = lookup(op, biasValue);
-    if (failed(bias))
-      return failure();
-    if ((*bias)->isToken || (*bias)->type.getNumElements() != out)
-      return fail(op, "the bias must be a constant vector of the output width");
-    ArrayRef<float> bv = (*bias)->values();
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < out; ++c)
-        y->owned[r * out + c] += bv[c];
+  if (failed(addBias(op, op.getBias(), *y)))
+    return failure();
+  values[op.getResult()] = y;
+  return success();
+}
+
+FailureOr<std::vector<int32_t>> Evaluator::lookupIndices(Operation *user,
+                                                         Value value) {
+  auto arg = dyn_cast<BlockArgument>(value);
+  std::optional<std::vector<int32_t>> data;
+  if (arg && arg.getOwner() == &mlp.getBody().front() &&
+      arg.getArgNumber() != 0)
+    data = readIndexConstant(mlp.getArgs()[arg.getArgNumber()]);
+  if (!data) {
+    (void)fail(user, "an index operand is not a static i32 constant");
+    return failure();
   }
+  return std::move(*data);
+}
+
+LogicalResult Evaluator::addBias(Operation *op, Value biasValue, Buffer &y) {
+  if (!biasValue)
+    return success();
+  FailureOr<BufferRef> bias = lookup(op, biasValue);
+  if (failed(bias))
+    return failure();
+  int64_t out = y.cols;
+  if ((*bias)->isToken || (*bias)->type.getNumElements() != out)
+    return fail(op, "the bias must be a constant vector of the output width");
+  ArrayRef<float> bv = (*bias)->values();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < out; ++c)
+      y.owned[r * out + c] += bv[c];
+  return success();
+}
+
+LogicalResult Evaluator::evalBlockSparseLinear(BlockSparseLinearOp op) {
+  FailureOr<BufferRef> x = lookup(op, op.getInput());
+  FailureOr<BufferRef> w = lookup(op, op.getValues());
+  if (failed(x) || failed(w))
+    return failure();
+  FailureOr<std::vector<int32_t>> cols = lookupIndices(op, op.getBlockColumns());
+  if (failed(cols))
+    return failure();
+  int64_t in = op.getInFeatures(), out = op.getOutFeatures(),
+          bi = op.getBlockInSize(), bo = op.getBlockOutSize(),
+          keep = op.getBlocksPerRow();
+  if (!(*x)->isToken || (*x)->cols != in || (*w)->isToken)
+    return fail(op, "operand sizes do not match the layer");
+  ArrayRef<float> xv = (*x)->values(), wv = (*w)->values();
+  std::shared_ptr<Buffer> y = newToken(out);
+  for (int64_t r = 0; r < out / bo; ++r)
+    for (int64_t j = 0; j < keep; ++j) {
+      int64_t c = (*cols)[r * keep + j];
+      if (c < 0 || (c + 1) * bi > in)
+        return fail(op, "a block column is out of range");
+      // y[:, r block] += x[:, c block] · values[r, j] ([bi, bo]).
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, bo, bi,
+                  1.0f, xv.data() + c * bi, in,
+                  wv.data() + (r * keep + j) * bi * bo, bo, 1.0f,
+                  y->owned.data() + r * bo, out);
+    }
+  if (failed(addBias(op, op.getBias(), *y)))
+    return failure();
+  values[op.getResult()] = y;
+  return success();
+}
+
+LogicalResult Evaluator::evalCsrLinear(CsrLinearOp op) {
+  FailureOr<BufferRef> x = lookup(op, op.getInput());
+  FailureOr<BufferRef> w = lookup(op, op.getValues());
+  if (failed(x) || failed(w))
+    return failure();
+  FailureOr<std::vector<int32_t>> offsets =
+      lookupIndices(op, op.getRowOffsets());
+  FailureOr<std::vector<int32_t>> cols = lookupIndices(op, op.getColumns());
+  if (failed(offsets) || failed(cols))
+    return failure();
+  int64_t in = op.getInFeatures(), out = op.getOutFeatures();
+  if (!(*x)->isToken || (*x)->cols != in || (*w)->isToken)
+    return fail(op, "operand sizes do not match the layer");
+  ArrayRef<float> xv = (*x)->values(), wv = (*w)->values();
+  int64_t nnz = wv.size();
+  std::shared_ptr<Buffer> y = newToken(out);
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t begin = (*offsets)[o], end = (*offsets)[o + 1];
+    if (begin < 0 || end < begin || end > nnz)
+      return fail(op, "row offsets are out of range");
+    for (int64_t p = begin; p < end; ++p) {
+      int64_t c = (*cols)[p];
+      if (c < 0 || c >= in)
+        return fail(op, "a column is out of range");
+      for (int64_t r = 0; r < rows; ++r)
+        y->owned[r * out + o] += wv[p] * xv[r * in + c];
+    }
+  }
+  if (failed(addBias(op, op.getBias(), *y)))
+    return failure();
   values[op.getResult()] = y;
   return success();
 }
@@ -391,6 +484,10 @@ LogicalResult Evaluator::evaluate(Operation *op) {
       .Case([&](BlockDiagLinearOp linear) {
         return evalBlockDiagLinear(linear);
       })
+      .Case([&](BlockSparseLinearOp linear) {
+        return evalBlockSparseLinear(linear);
+      })
+      .Case([&](CsrLinearOp linear) { return evalCsrLinear(linear); })
       .Case([&](GeluOp gelu) {
         return evalUnary(gelu, gelu.getApproximate() ==
                                        GeluApproximation::tanh

@@ -303,6 +303,7 @@ struct FFNFusionPass : public ffn::impl::FFNFusionBase<FFNFusionPass> {
     }
     // Neuron importance no longer describes the stacked order.
     first->removeAttr(kNeuronImportanceAttrName);
+    first->removeAttr(kNeuronOrderAttrName);
 
     // The run's output is the first block's residual add now.
     SmallVector<int64_t> absorbed;

@@ -41,16 +41,6 @@ using namespace mlir::ffn;
 /// The name this pass records on the blocks it changes.
 static constexpr llvm::StringLiteral kRewriteName = "fold-norms";
 
-/// The value `value` of `mlp`'s body stands for outside the block: the
-/// matching operand for a block argument, `value` itself otherwise (a
-/// constant defined in the body).
-static Value getOuterValue(MlpOp mlp, Value value) {
-  if (auto arg = dyn_cast<BlockArgument>(value);
-      arg && arg.getOwner() == &mlp.getBody().front())
-    return mlp.getArgs()[arg.getArgNumber()];
-  return value;
-}
-
 /// Passes `value` to `mlp` as a new parameter and returns the block argument
 /// that stands for it in the body.
 static BlockArgument addParam(RewriterBase &rewriter, MlpOp mlp, Value value) {

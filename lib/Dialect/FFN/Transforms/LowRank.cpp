@@ -129,15 +129,6 @@ struct Factorable {
 };
 } // namespace
 
-/// The block-level value `value` of `mlp`'s body stands for: the matching
-/// operand for a block argument, `value` itself otherwise.
-static Value getOuterValue(MlpOp mlp, Value value) {
-  if (auto arg = dyn_cast<BlockArgument>(value);
-      arg && arg.getOwner() == &mlp.getBody().front())
-    return mlp.getArgs()[arg.getArgNumber()];
-  return value;
-}
-
 /// Computes the thin SVD of `weight` (`m x n`, row-major) in double
 /// precision into `f`.
 static LogicalResult computeSVD(ArrayRef<float> weight, Factorable &f) {
@@ -234,36 +225,6 @@ static void buildFactors(const Factorable &f, std::vector<float> &a,
       b[j * f.n + i] = static_cast<float>(
           f.vt[j * f.n + i] * root /
           (f.colScale.empty() ? 1.0 : f.colScale[i]));
-  }
-}
-
-/// `type` with its last dimension set to `size`.
-static RankedTensorType withLastDim(Type type, int64_t size) {
-  auto ranked = cast<RankedTensorType>(type);
-  SmallVector<int64_t> shape(ranked.getShape());
-  shape.back() = size;
-  return RankedTensorType::get(shape, ranked.getElementType());
-}
-
-/// Passes `value` to `mlp` as a new parameter; returns its block argument.
-static BlockArgument addParam(MlpOp mlp, Value value) {
-  mlp.getArgsMutable().append(value);
-  return mlp.getBody().front().addArgument(value.getType(), value.getLoc());
-}
-
-/// Drops the parameters of `mlp` its body no longer uses, and the constants
-/// that fed only them.
-static void dropUnusedParams(MlpOp mlp) {
-  Block &body = mlp.getBody().front();
-  for (int64_t i = body.getNumArguments() - 1; i >= 1; --i) {
-    if (!body.getArgument(i).use_empty())
-      continue;
-    Value operand = mlp.getArgs()[i];
-    body.eraseArgument(i);
-    mlp.getArgsMutable().erase(i);
-    if (Operation *def = operand.getDefiningOp();
-        def && isa<arith::ConstantOp>(def) && def->use_empty())
-      def->erase();
   }
 }
 

@@ -81,6 +81,9 @@ struct PermuteMlpNeurons : public OpRewritePattern<MlpOp> {
         mlp, [&] { mlp->setAttr(kNeuronImportanceAttrName, scoreAttr); });
     if (identity)
       return success();
+    rewriter.modifyOpInPlace(mlp, [&] {
+      mlp->setAttr(kNeuronOrderAttrName, rewriter.getDenseI64ArrayAttr(perm));
+    });
 
     rewriter.setInsertionPoint(mlp);
     SmallVector<Operation *> replaced;

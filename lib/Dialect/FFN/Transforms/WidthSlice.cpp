@@ -83,6 +83,13 @@ static void sliceBlock(MlpOp mlp, const NeuronLayout &layout,
     shape.back() = count;
     v.setType(type.clone(shape));
   }
+  // The model positions of the kept neurons (without the attribute, the
+  // neurons are in the model's order).
+  auto order = mlp->getAttrOfType<DenseI64ArrayAttr>(kNeuronOrderAttrName);
+  SmallVector<int64_t> keptOrder;
+  for (int64_t j : kept)
+    keptOrder.push_back(order ? order[j] : j);
+  mlp->setAttr(kNeuronOrderAttrName, builder.getDenseI64ArrayAttr(keptOrder));
   if (auto scores =
           mlp->getAttrOfType<DenseElementsAttr>(kNeuronImportanceAttrName)) {
     SmallVector<float> all(scores.getValues<float>());

@@ -58,6 +58,20 @@ Value createActivation(OpBuilder &builder, Location loc, Activation act,
 MlpOp buildEncoderMlp(OpBuilder &builder, Location loc, Value x, Value w1,
                       Value b1, Value w2, Value b2, Activation act);
 
+/// The value `value` of `mlp`'s body stands for outside the block: the
+/// matching operand for a block argument, `value` itself otherwise.
+Value getOuterValue(MlpOp mlp, Value value);
+
+/// `type` (a ranked tensor) with its last dimension set to `size`.
+RankedTensorType withLastDim(Type type, int64_t size);
+
+/// Passes `value` to `mlp` as a new parameter; returns its block argument.
+BlockArgument addParam(MlpOp mlp, Value value);
+
+/// Drops the parameters of `mlp` its body no longer uses, and the
+/// `arith.constant`s that fed only them.
+void dropUnusedParams(MlpOp mlp);
+
 /// The name an FFN's location carries (an ONNX node name, directly or inside
 /// a fused location), or an empty string.
 std::string getLocationName(MlpOp op);
@@ -95,6 +109,14 @@ std::optional<double> getRelError(MlpOp op);
 /// in their (descending) order.
 constexpr llvm::StringLiteral kNeuronImportanceAttrName =
     "ffn.neuron_importance";
+
+/// Name of the discardable i64 array attribute on `ffn.mlp` that
+/// ffn-permute-neurons sets with the importance order: entry j is the
+/// position neuron j had in the model. ffn-width-slice keeps the entries of
+/// the neurons it keeps; rewrites that regroup neurons drop it. Patterns that
+/// are defined on the model's neuron order (N:M and block sparsity of the
+/// down projection) restore that order with it.
+constexpr llvm::StringLiteral kNeuronOrderAttrName = "ffn.neuron_order";
 
 /// Builds a gated-form `ffn.mlp`: `(act(x Wgᵀ) * (x Wuᵀ)) Wdᵀ`.
 MlpOp buildGatedMlp(OpBuilder &builder, Location loc, Value x, Value wGate,

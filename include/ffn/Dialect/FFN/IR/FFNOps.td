@@ -107,6 +107,101 @@ def FFN_BlockDiagLinearOp : FFN_Op<"block_diag_linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def FFN_BlockSparseLinearOp : FFN_Op<"block_sparse_linear", [Pure]> {
+  let summary = "Linear layer whose weight keeps M blocks per block row";
+  let description = [{
+    A linear layer whose `[out, in]` weight is block-sparse: split into
+    blocks of `Bo x Bi` (output x input channels), every block row `r`
+    (output channels `[r Bo, (r+1) Bo)`) keeps the same number `M` of
+    blocks, and every other block is zero. `values` `[out/Bo, M, Bi, Bo]`
+    holds the kept blocks transposed (input channel major) and
+    `block_columns` `[out/Bo, M]` (i32) the input block index of each:
+
+    ```
+    y[..., r Bo + o] = sum_j sum_c x[..., block_columns[r, j] Bi + c]
+                                   * values[r, j, c, o]    + bias[r Bo + o]
+    ```
+
+    It costs `M Bi / in` of the dense linear's FLOPs. `in_features` is the
+    width of `x` (the number of input blocks is not in the operand shapes).
+    Block indices must lie in `[0, in/Bi)`; they are not checked at run
+    time.
+
+    ```mlir
+    %y = ffn.block_sparse_linear %x, %values, %cols, %b {in_features = 64}
+        : (tensor<16x64xf32>, tensor<4x2x16x8xf32>, tensor<4x2xi32>,
+           tensor<32xf32>) -> tensor<16x32xf32>
+    ```
+  }];
+  let arguments = (ins FFN_FloatTensor:$input, 4DTensorOf<[AnyFloat]>:$values,
+                       2DTensorOf<[I32]>:$block_columns,
+                       Optional<FFN_Vector>:$bias, I64Attr:$in_features);
+  let results = (outs FFN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $values `,` $block_columns (`,` $bias^)? attr-dict `:`
+    functional-type(operands, $result)
+  }];
+  let extraClassDeclaration = [{
+    /// Input channels of one block.
+    int64_t getBlockInSize() { return getValues().getType().getDimSize(2); }
+    /// Output channels of one block.
+    int64_t getBlockOutSize() { return getValues().getType().getDimSize(3); }
+    /// Blocks kept in every block row.
+    int64_t getBlocksPerRow() { return getValues().getType().getDimSize(1); }
+    /// Output features of the layer.
+    int64_t getOutFeatures() {
+      return getValues().getType().getDimSize(0) * getBlockOutSize();
+    }
+    /// Multiply-adds per token.
+    int64_t getMacsPerRow() { return getValues().getType().getNumElements(); }
+  }];
+  let hasVerifier = 1;
+}
+
+def FFN_CsrLinearOp : FFN_Op<"csr_linear", [Pure]> {
+  let summary = "Linear layer with a sparse weight in compressed rows";
+  let description = [{
+    A linear layer whose `[out, in]` weight is stored in compressed sparse
+    rows: output channel `o` has the non-zero weights
+    `values[row_offsets[o] : row_offsets[o+1]]` at the input channels
+    `columns[...]` (same range; both i32). Unstructured and N:M (2:4)
+    magnitude pruning produce it.
+
+    ```
+    y[..., o] = sum_{p in [row_offsets[o], row_offsets[o+1])}
+                    values[p] * x[..., columns[p]]          + bias[o]
+    ```
+
+    It costs `nnz / (out in)` of the dense linear's FLOPs. `in_features` is
+    the width of `x`. Offsets must be non-decreasing within
+    `[0, nnz]` and columns within `[0, in)`; they are not checked at run
+    time.
+
+    ```mlir
+    %y = ffn.csr_linear %x, %offsets, %columns, %values {in_features = 8}
+        : (tensor<4x8xf32>, tensor<5xi32>, tensor<10xi32>, tensor<10xf32>)
+          -> tensor<4x4xf32>
+    ```
+  }];
+  let arguments = (ins FFN_FloatTensor:$input, 1DTensorOf<[I32]>:$row_offsets,
+                       1DTensorOf<[I32]>:$columns, FFN_Vector:$values,
+                       Optional<FFN_Vector>:$bias, I64Attr:$in_features);
+  let results = (outs FFN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $row_offsets `,` $columns `,` $values (`,` $bias^)? attr-dict
+    `:` functional-type(operands, $result)
+  }];
+  let extraClassDeclaration = [{
+    /// Output features of the layer.
+    int64_t getOutFeatures() {
+      return getRowOffsets().getType().getDimSize(0) - 1;
+    }
+    /// Multiply-adds per token (the stored non-zeros).
+    int64_t getMacsPerRow() { return getValues().getType().getDimSize(0); }
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//

@@ -34,6 +34,9 @@ constexpr llvm::StringLiteral kLowRankAttrName = "ffn.lowrank";
 /// `ffn.block_diag` (i64): ffn-block-diag's number of blocks for the block;
 /// 1 leaves the block alone.
 constexpr llvm::StringLiteral kBlockDiagAttrName = "ffn.block_diag";
+/// `ffn.sparsity` (string): ffn-sparsify's setting for the block (`2:4`,
+/// `block:32x32:0.5`, `unstructured:0.7`), or `none`.
+constexpr llvm::StringLiteral kSparsityAttrName = "ffn.sparsity";
 /// `ffn.fusion_max_run` (i64): the most blocks ffn-fusion fuses into a run
 /// that starts at the block; 1: none starts there.
 constexpr llvm::StringLiteral kFusionMaxRunAttrName = "ffn.fusion_max_run";

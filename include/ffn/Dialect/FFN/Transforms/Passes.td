@@ -180,6 +180,64 @@ def LowRank : Pass<"ffn-lowrank"> {
   ];
 }
 
+def Sparsify : Pass<"ffn-sparsify"> {
+  let summary = "Prune FFN weights by magnitude and pack them for sparse kernels";
+  let description = [{
+    Prunes the constant f32 weight of every `ffn.linear` in every `ffn.mlp`
+    by magnitude, with one of three patterns (`sparsity`):
+
+    - `N:M` (`2:4`): in each group of M consecutive input channels of an
+      output row, the N largest magnitudes stay;
+    - `block:BoxBi:R`: the weight is cut into blocks of Bo output x Bi input
+      channels and each block row keeps its `round((1 - R) in / Bi)` blocks
+      of largest Frobenius norm (the same count in every row, so that the
+      kernel's threads get equal work);
+    - `unstructured:R`: the fraction R of the weight with the smallest
+      magnitudes is zeroed (one threshold per weight).
+
+    With `pack` (the CPU default), pruned weights become kernels that skip
+    the zeros: `block` gives `ffn.block_sparse_linear`, `N:M` and
+    `unstructured` give `ffn.csr_linear` when at most `csr-max-density` of
+    the weight is kept (the compressed-row kernel is slower than the dense
+    GEMM above that density) and a dense `ffn.linear` with the pruned
+    weight otherwise. Without `pack` (the GPU pipeline), every pruned
+    weight stays a dense `ffn.linear`.
+
+    A linear whose shape the pattern does not fit (M or the block size not
+    dividing its channels) stays dense; `remark-failures` says so. The
+    relative error of each block's output is measured with the block
+    evaluator on `calibration-rows` random N(0, 1) rows, before against
+    after, and recorded for the FFN report with `sparsity`; the kept
+    fraction of the pruned linears' multiply-adds is stored as
+    `ffn.sparsity_kept`. When pruning dropped only zeros the block gets
+    `ffn.sparsity_exact`.
+
+    A block carrying `ffn.sparsity` (a string: a setting or `none`) is pruned
+    with that setting instead of `sparsity`; ffn-compile's error budget sets
+    it per FFN.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::ffn::FFNDialect",
+  ];
+  let options = [
+    RemarkFailuresOption,
+    Option<"sparsity", "sparsity", "std::string", /*default=*/"\"2:4\"",
+           "The pattern: N:M, block:BxB:RATIO or unstructured:RATIO">,
+    Option<"pack", "pack", "bool", /*default=*/"true",
+           "Pack pruned weights for the sparse CPU kernels">,
+    Option<"csrMaxDensity", "csr-max-density", "double", /*default=*/"0.5",
+           "The largest kept fraction a weight is packed in compressed rows "
+           "at">,
+    Option<"calibrationRows", "calibration-rows", "int64_t",
+           /*default=*/"64",
+           "Random token rows the error of each block is measured on">,
+    Option<"remarkSparsity", "remark-sparsity", "bool", /*default=*/"false",
+           "Emit a remark per block with each weight's kept fraction, "
+           "kernel and the error">,
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Exact rewrites
 //===----------------------------------------------------------------------===//
