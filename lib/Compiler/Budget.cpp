@@ -12,6 +12,7 @@
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
 #include "ffn/Dialect/FFN/Transforms/Evaluate.h"
 #include "ffn/Dialect/FFN/Transforms/LowRank.h"
+#include "ffn/Dialect/FFN/Transforms/Sparsity.h"
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Runtime/Npy.h"
 #include "ffn/Utils/Weights.h"
@@ -72,6 +73,7 @@ struct Setting {
   std::optional<std::string> lowRank;
   std::optional<int64_t> blockDiag;
   std::optional<int64_t> fusionMaxRun;
+  std::optional<std::string> sparsity;
 
   /// `width=0.875 lowrank=energy:0.95 block-diag=2`, the asked-for parts.
   std::string str() const {
@@ -84,6 +86,8 @@ struct Setting {
       parts.push_back(llvm::formatv("block-diag={0}", *blockDiag).str());
     if (fusionMaxRun)
       parts.push_back(llvm::formatv("ffn-fusion={0}", *fusionMaxRun).str());
+    if (sparsity)
+      parts.push_back("sparsity=" + *sparsity);
     return llvm::join(parts, " ");
   }
 };
@@ -126,6 +130,15 @@ Setting settingFor(const CompileOptions &options, int64_t index, int rung) {
     int64_t n = none ? 1 : options.ffnFusion >> rung;
     s.fusionMaxRun = n >= 2 ? n : 1;
   }
+  if (!options.sparsity.empty()) {
+    // The pruned fraction halves per rung; N:M has no gentler form.
+    std::string error;
+    FailureOr<SparsitySpec> spec = parseSparsitySpec(options.sparsity, error);
+    std::optional<SparsitySpec> loose;
+    if (!none && succeeded(spec))
+      loose = spec->loosened(rung);
+    s.sparsity = loose ? loose->str() : "none";
+  }
   return s;
 }
 
@@ -147,6 +160,8 @@ void applySettings(ModuleOp module, const CompileOptions &options,
     if (s.fusionMaxRun)
       mlp->setAttr(kFusionMaxRunAttrName,
                    b.getI64IntegerAttr(*s.fusionMaxRun));
+    if (s.sparsity)
+      mlp->setAttr(kSparsityAttrName, b.getStringAttr(*s.sparsity));
   });
 }
 

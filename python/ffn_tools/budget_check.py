@@ -64,6 +64,8 @@ EXTRA_MODELS = {
 CASES: List[BudgetCase] = [
     BudgetCase("encoder", ("--ffn-width=0.25", "--lowrank=rank:2"), (0.02, 0.3), must_compress=(0.3,)),
     BudgetCase("encoder", ("--block-diag=4",), (0.5,)),
+    BudgetCase("encoder", ("--sparsity=block:16x16:0.75",), (0.5,), must_compress=(0.5,)),
+    BudgetCase("gated", ("--sparsity=2:4",), (0.05, 0.6)),
     BudgetCase("gated", ("--ffn-width=0.25", "--lowrank=rank:2"), (0.05,)),
     BudgetCase("bert", ("--ffn-width=0.25", "--lowrank=energy:0.5"), (0.05,)),
     BudgetCase("gpt2", ("--ffn-width=0.25",), (0.05,)),

@@ -185,7 +185,12 @@ struct BlockSparseLinearToLoops
             int64_t o0 = chunk.first, width = chunk.second;
             int64_t registers = (width + kLanes - 1) / kLanes;
             int64_t tile = std::max<int64_t>(1, kAccumulatorRegisters / registers);
-            for (TileLoop loop : splitRange(b, loc, mValue, {tile, 1})) {
+            // The remainder in tiles of 4, 2, 1 rows (128 = 21 x 6 + 2).
+            SmallVector<int64_t> steps{tile};
+            for (int64_t s : {4, 2, 1})
+              if (s < tile)
+                steps.push_back(s);
+            for (TileLoop loop : splitRange(b, loc, mValue, steps)) {
               auto tiles = scf::ForOp::create(
                   b, loc, loop.lower, loop.upper, cst(b, loc, loop.step),
                   ValueRange{slice},

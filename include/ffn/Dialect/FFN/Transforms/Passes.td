@@ -198,10 +198,13 @@ def Sparsify : Pass<"ffn-sparsify"> {
     With `pack` (the CPU default), pruned weights become kernels that skip
     the zeros: `block` gives `ffn.block_sparse_linear`, `N:M` and
     `unstructured` give `ffn.csr_linear` when at most `csr-max-density` of
-    the weight is kept (the compressed-row kernel is slower than the dense
-    GEMM above that density) and a dense `ffn.linear` with the pruned
-    weight otherwise. Without `pack` (the GPU pipeline), every pruned
-    weight stays a dense `ffn.linear`.
+    the weight is kept and a dense `ffn.linear` with the pruned weight
+    otherwise: the compressed-row kernel reuses no input load across output
+    channels, and on a BERT-base FFN (T=128, AVX2, 2 threads) it was as
+    fast as the dense GEMM at about 25% kept, 0.5x at 50% (2:4) and 1.5x at
+    10%. 2:4 therefore saves no time on AVX2 CPUs, which have no sparse
+    matrix units. Without `pack` (the GPU pipeline), every pruned weight
+    stays a dense `ffn.linear`.
 
     A linear whose shape the pattern does not fit (M or the block size not
     dividing its channels) stays dense; `remark-failures` says so. The
@@ -226,7 +229,7 @@ def Sparsify : Pass<"ffn-sparsify"> {
            "The pattern: N:M, block:BxB:RATIO or unstructured:RATIO">,
     Option<"pack", "pack", "bool", /*default=*/"true",
            "Pack pruned weights for the sparse CPU kernels">,
-    Option<"csrMaxDensity", "csr-max-density", "double", /*default=*/"0.5",
+    Option<"csrMaxDensity", "csr-max-density", "double", /*default=*/"0.2",
            "The largest kept fraction a weight is packed in compressed rows "
            "at">,
     Option<"calibrationRows", "calibration-rows", "int64_t",
