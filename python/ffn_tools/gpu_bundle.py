@@ -64,6 +64,11 @@ APPROX_CASES = [
      ("--kind", "encoder", "--tokens", "32", "--dim", "64", "--hidden", "256"), ("--lowrank=rank:16",), False),
     ("approx-width", "ffn_tools.gen",
      ("--kind", "gated", "--tokens", "32", "--dim", "64", "--hidden", "160"), ("--ffn-width=0.5",), False),
+    # The GPU keeps pruned weights dense; the CPU build packs them.
+    ("approx-sparsity-exact", "ffn_tools.sparse", ("--pattern", "2:4", "--exact"), ("--sparsity=2:4",), True),
+    ("approx-sparsity-block", "ffn_tools.gen",
+     ("--kind", "encoder", "--tokens", "32", "--dim", "64", "--hidden", "256"),
+     ("--sparsity=block:16x16:0.5",), False),
 ]
 
 # Timed FFNs: BERT-base size (D=768, H=3072, GELU, biases), as (tokens, GEMM
