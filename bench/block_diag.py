@@ -57,6 +57,37 @@ def run_variant(tag: str, flags, model_dir: str, ffn_compile: str, iters: int, t
             "y": np.load(os.path.join(out_dir, "y.npy"))}
 
 
+def print_table(results, load_after: str, ort_ms=None) -> None:
+    """Prints one row per variant against the first (dense) one, and fills
+    in each result's ratios; with ``ort_ms`` (onnxruntime's median on the
+    dense model, same run) also each variant's speedup over onnxruntime."""
+    dense = results[0]
+    head = (f"{'variant':<22} {'FFN FLOPs':>12} {'kept':>6} {'median ms':>10} {'min ms':>8} {'speedup':>8}"
+            f" {'FLOP x':>7} {'realised':>9} {'vs ORT':>7} {'err reported':>13} {'err measured':>13}")
+    print()
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        kept = r["flops_after"] / dense["flops_after"]
+        speedup = dense["ms"] / r["ms"]
+        flop_x = 1.0 / kept
+        measured = l2_rel_error(dense["y"], r["y"])
+        r.update(kept=kept, speedup=speedup, flop_speedup=flop_x, realised=speedup / flop_x,
+                 measured_error=measured, vs_ort=(ort_ms / r["ms"]) if ort_ms else None)
+        rep = "-" if r["reported_error"] is None else f"{r['reported_error']:.3e}"
+        vs_ort = "-" if r["vs_ort"] is None else f"{r['vs_ort']:.2f}"
+        print(f"{r['variant']:<22} {r['flops_after']:>12} {kept:>6.3f} {timing.fmt_ms(r['ms']):>10}"
+              f" {timing.fmt_ms(r['min_ms']):>8} {speedup:>8.2f} {flop_x:>7.2f} {r['realised']:>9.2f}"
+              f" {vs_ort:>7} {rep:>13} {measured:>13.3e}")
+    print()
+    print("speedup = dense median ms / variant median ms; FLOP x = dense FLOPs / variant FLOPs;")
+    print("realised = speedup / FLOP x (1.00: the kernel turns every saved FLOP into saved time);")
+    if ort_ms:
+        print(f"vs ORT = onnxruntime's median on the dense model ({timing.fmt_ms(ort_ms)} ms) / variant median ms;")
+    print("errors: ||y - y_dense|| / ||y_dense|| (reported: the compiler's measurement on its own random rows)")
+    print(f"load average after: {load_after}")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,28 +121,7 @@ def main(argv=None) -> int:
             shutil.rmtree(work_dir, ignore_errors=True)
     load_after = timing.loadavg()
 
-    dense = results[0]
-    head = (f"{'variant':<8} {'FFN FLOPs':>12} {'kept':>6} {'median ms':>10} {'min ms':>8} {'speedup':>8}"
-            f" {'FLOP x':>7} {'realised':>9} {'err reported':>13} {'err measured':>13}")
-    print()
-    print(head)
-    print("-" * len(head))
-    for r in results:
-        kept = r["flops_after"] / dense["flops_after"]
-        speedup = dense["ms"] / r["ms"]
-        flop_x = 1.0 / kept
-        measured = l2_rel_error(dense["y"], r["y"])
-        r.update(kept=kept, speedup=speedup, flop_speedup=flop_x, realised=speedup / flop_x,
-                 measured_error=measured)
-        rep = "-" if r["reported_error"] is None else f"{r['reported_error']:.3e}"
-        print(f"{r['variant']:<8} {r['flops_after']:>12} {kept:>6.3f} {timing.fmt_ms(r['ms']):>10}"
-              f" {timing.fmt_ms(r['min_ms']):>8} {speedup:>8.2f} {flop_x:>7.2f} {r['realised']:>9.2f}"
-              f" {rep:>13} {measured:>13.3e}")
-    print()
-    print("speedup = dense median ms / variant median ms; FLOP x = dense FLOPs / variant FLOPs;")
-    print("realised = speedup / FLOP x (1.00: the kernel turns every saved FLOP into saved time);")
-    print("errors: ||y - y_dense|| / ||y_dense|| (reported: the compiler's measurement on its own random rows)")
-    print(f"load average after: {load_after}")
+    print_table(results, load_after)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"load_before": load_before, "load_after": load_after, "threads": args.threads,

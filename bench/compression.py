@@ -88,6 +88,15 @@ DEFAULT_CONFIGS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("lowrank-e0.9-plain", ("-O2", "--lowrank=energy:0.9", "--lowrank-weighting=none")),
     ("budget-0.05", ("-O2", "--ffn-width=0.5", "--lowrank=energy:0.7", "--max-rel-error=0.05")),
     ("budget-0.2", ("-O2", "--ffn-width=0.5", "--lowrank=energy:0.7", "--max-rel-error=0.2")),
+    # Magnitude pruning: 2:4 and 50% unstructured stay on the dense kernel
+    # (the compressed-row one only pays below ~20% kept), blocks and 90%
+    # unstructured get their sparse kernels.
+    ("sparsity-2:4", ("-O2", "--sparsity=2:4")),
+    ("sparsity-block32-0.5", ("-O2", "--sparsity=block:32x32:0.5")),
+    ("sparsity-block32-0.25", ("-O2", "--sparsity=block:32x32:0.25")),
+    ("sparsity-unstructured-0.5", ("-O2", "--sparsity=unstructured:0.5")),
+    ("sparsity-unstructured-0.9", ("-O2", "--sparsity=unstructured:0.9")),
+    ("sparsity-budget-0.05", ("-O2", "--sparsity=block:32x32:0.5", "--max-rel-error=0.05")),
 )
 
 #: MiniLM's calibration inputs for --calibration (and the error budget):

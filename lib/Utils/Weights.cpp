@@ -17,6 +17,16 @@
 using namespace mlir;
 using namespace mlir::ffn;
 
+/// The data of a resource-backed constant when it holds exactly `size`
+/// bytes, or std::nullopt (a blob already released, or a size mismatch).
+static std::optional<ArrayRef<char>> blobBytes(DenseResourceElementsAttr attr,
+                                               size_t size) {
+  AsmResourceBlob *blob = attr.getRawHandle().getBlob();
+  if (!blob || blob->getData().size() != size)
+    return std::nullopt;
+  return blob->getData();
+}
+
 std::optional<WeightData> WeightData::fromValue(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
@@ -28,13 +38,11 @@ std::optional<WeightData> WeightData::fromValue(Value value) {
   data.type = type;
   int64_t count = type.getNumElements();
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
+    std::optional<ArrayRef<char>> bytes =
+        blobBytes(resource, count * sizeof(float));
+    if (!bytes)
       return std::nullopt;
-    ArrayRef<char> bytes = blob->getData();
-    if (bytes.size() != static_cast<size_t>(count) * sizeof(float))
-      return std::nullopt;
-    data.view = ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
+    data.view = ArrayRef<float>(reinterpret_cast<const float *>(bytes->data()),
                                 count);
     return data;
   }
@@ -78,13 +86,11 @@ std::optional<std::vector<int32_t>> mlir::ffn::readIndexConstant(Value value) {
     return std::nullopt;
   int64_t count = type.getNumElements();
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
+    std::optional<ArrayRef<char>> bytes =
+        blobBytes(resource, count * sizeof(int32_t));
+    if (!bytes)
       return std::nullopt;
-    ArrayRef<char> bytes = blob->getData();
-    if (bytes.size() != static_cast<size_t>(count) * sizeof(int32_t))
-      return std::nullopt;
-    const auto *begin = reinterpret_cast<const int32_t *>(bytes.data());
+    const auto *begin = reinterpret_cast<const int32_t *>(bytes->data());
     return std::vector<int32_t>(begin, begin + count);
   }
   auto dense = dyn_cast<DenseIntElementsAttr>(attr);

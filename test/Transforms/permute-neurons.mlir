@@ -18,7 +18,7 @@
 // CHECK-DAG:   %[[B1:.+]] = arith.constant dense_resource<[[NB:permuted_weight[_0-9]*]]> : tensor<3xf32>
 // CHECK-DAG:   %[[W2:.+]] = arith.constant dense_resource<[[N2:permuted_weight[_0-9]*]]> : tensor<2x3xf32>
 // CHECK-DAG:   %[[B2:.+]] = arith.constant dense<5.000000e-01> : tensor<2xf32>
-// CHECK:       ffn.mlp(%{{[^,]+}}, %[[W1]], %[[B1]], %[[W2]], %[[B2]]) {ffn.applied = ["permute-neurons"], ffn.neuron_importance = dense<[5.000000e+00, 4.000000e+00, 1.000000e+00]> : tensor<3xf32>}
+// CHECK:       ffn.mlp(%{{[^,]+}}, %[[W1]], %[[B1]], %[[W2]], %[[B2]]) {ffn.applied = ["permute-neurons"], ffn.neuron_importance = dense<[5.000000e+00, 4.000000e+00, 1.000000e+00]> : tensor<3xf32>, ffn.neuron_order = array<i64: 1, 2, 0>}
 // CHECK-DAG:   [[N1]]: "0x04000000000040400000804000000000000000400000803F00000000"
 // CHECK-DAG:   [[NB]]: "0x0400000000000040000040400000803F"
 // CHECK-DAG:   [[N2]]: "0x0400000000000000000000400000803F0000803F0000000000000000"
@@ -70,7 +70,7 @@ func.func @gated_in_order(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
 // CHECK-DAG:   %[[WG:.+]] = arith.constant dense_resource<[[NG:permuted_weight[_0-9]*]]> : tensor<3x2xf32>
 // CHECK-DAG:   %[[WU:.+]] = arith.constant dense_resource<[[NU:permuted_weight[_0-9]*]]> : tensor<3x2xf32>
 // CHECK-DAG:   %[[WD:.+]] = arith.constant dense_resource<[[ND:permuted_weight[_0-9]*]]> : tensor<2x3xf32>
-// CHECK:       ffn.mlp(%{{[^,]+}}, %[[WG]], %[[WU]], %[[WD]]) {ffn.applied = ["permute-neurons"], ffn.neuron_importance = dense<[4.000000e+00, 2.000000e+00, 1.000000e+00]> : tensor<3xf32>}
+// CHECK:       ffn.mlp(%{{[^,]+}}, %[[WG]], %[[WU]], %[[WD]]) {ffn.applied = ["permute-neurons"], ffn.neuron_importance = dense<[4.000000e+00, 2.000000e+00, 1.000000e+00]> : tensor<3xf32>, ffn.neuron_order = array<i64: 2, 1, 0>}
 // CHECK-DAG:   [[NG]]: "0x040000000000803F00000000000000000000803F0000803F00000000"
 // CHECK-DAG:   [[NU]]: "0x04000000000000000000803F00000000000000400000803F00000000"
 // CHECK-DAG:   [[ND]]: "0x04000000000080400000803F0000803F000000000000000000000000"

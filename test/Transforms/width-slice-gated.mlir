@@ -5,7 +5,7 @@
 // Wg and Wu and the column of Wd; the product and activation shrink too,
 // and the importance attribute keeps its first score.
 // CHECK-LABEL: func.func @gated
-// CHECK:       ffn.mlp({{.+}}) {ffn.applied = ["permute-neurons", "width-slice"], ffn.neuron_importance = dense<4.000000e+00> : tensor<1xf32>, ffn.rel_error = {{.+}} : f64}
+// CHECK:       ffn.mlp({{.+}}) {ffn.applied = ["permute-neurons", "width-slice"], ffn.neuron_importance = dense<4.000000e+00> : tensor<1xf32>, ffn.neuron_order = array<i64: 1>, ffn.rel_error = {{.+}} : f64}
 // CHECK:         %[[G:.+]] = ffn.linear {{.+}} -> tensor<4x1xf32>
 // CHECK:         %[[U:.+]] = ffn.linear {{.+}} -> tensor<4x1xf32>
 // CHECK:         ffn.silu %[[G]] : tensor<4x1xf32>

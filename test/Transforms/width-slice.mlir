@@ -21,7 +21,7 @@
 // CHECK-DAG:   %[[W1:.+]] = arith.constant dense_resource<[[N1:sliced_weight[_0-9]*]]> : tensor<2x2xf32>
 // CHECK-DAG:   %[[B1:.+]] = arith.constant dense_resource<[[NB:sliced_weight[_0-9]*]]> : tensor<2xf32>
 // CHECK-DAG:   %[[W2:.+]] = arith.constant dense_resource<[[N2:sliced_weight[_0-9]*]]> : tensor<2x2xf32>
-// CHECK:       ffn.mlp(%{{[^,]+}}, %[[W1]], %[[B1]], %[[W2]], %{{[^)]+}}) {ffn.applied = ["width-slice"], ffn.rel_error = {{[0-9.e+-]+}} : f64}
+// CHECK:       ffn.mlp(%{{[^,]+}}, %[[W1]], %[[B1]], %[[W2]], %{{[^)]+}}) {ffn.applied = ["width-slice"], ffn.neuron_order = array<i64: 1, 2>, ffn.rel_error = {{[0-9.e+-]+}} : f64}
 // CHECK:       ^bb0(%{{.+}}: tensor<4x2xf32>, %{{.+}}: tensor<2x2xf32>, %{{.+}}: tensor<2xf32>, %{{.+}}: tensor<2x2xf32>, %{{.+}}: tensor<2xf32>):
 // CHECK:         ffn.linear {{.+}} -> tensor<4x2xf32>
 // CHECK:         ffn.gelu {{.+}} : tensor<4x2xf32>

@@ -210,9 +210,9 @@ def Sparsify : Pass<"ffn-sparsify"> {
     dividing its channels) stays dense; `remark-failures` says so. The
     relative error of each block's output is measured with the block
     evaluator on `calibration-rows` random N(0, 1) rows, before against
-    after, and recorded for the FFN report with `sparsity`; the kept
-    fraction of the pruned linears' multiply-adds is stored as
-    `ffn.sparsity_kept`. When pruning dropped only zeros the block gets
+    after, and recorded for the FFN report with `sparsity`; the fraction
+    of the pruned linears' multiply-adds their kernels still do (1 on the
+    dense kernel) is stored as `ffn.sparsity_kept`. When pruning dropped only zeros the block gets
     `ffn.sparsity_exact`.
 
     A block carrying `ffn.sparsity` (a string: a setting or `none`) is pruned
