@@ -10,7 +10,7 @@
 #include "ffn/Conversion/Passes.h"
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
 #include "ffn/Utils/Weights.h"
-#include "TokenRows.h"
+#include "LinearLowering.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -157,12 +157,42 @@ void mlir::ffn::inlineMlpBodies(Operation *root) {
   }
 }
 
+Value mlir::ffn::transposeWeight(OpBuilder &b, Location loc, Value weight) {
+  auto wType = cast<RankedTensorType>(weight.getType());
+  auto tType = RankedTensorType::get(
+      {wType.getDimSize(1), wType.getDimSize(0)}, wType.getElementType());
+  DenseElementsAttr dense;
+  if (matchPattern(weight, m_Constant(&dense)) && dense.isSplat())
+    return arith::ConstantOp::create(b, loc, tType, dense.resizeSplat(tType));
+  if (std::optional<WeightData> data = WeightData::fromValue(weight)) {
+    int64_t rows = wType.getDimSize(0), cols = wType.getDimSize(1);
+    ArrayRef<float> src = data->values();
+    std::vector<float> dst(src.size());
+    // Blocked transposition keeps both sides cache friendly on big weights.
+    constexpr int64_t kBlock = 64;
+    for (int64_t r0 = 0; r0 < rows; r0 += kBlock)
+      for (int64_t c0 = 0; c0 < cols; c0 += kBlock)
+        for (int64_t r = r0, re = std::min(rows, r0 + kBlock); r < re; ++r)
+          for (int64_t c = c0, ce = std::min(cols, c0 + kBlock); c < ce; ++c)
+            dst[c * rows + r] = src[r * cols + c];
+    return createWeightConstant(b, loc, tType, dst, "weight_t");
+  }
+  Value init = tensor::EmptyOp::create(
+      b, loc,
+      SmallVector<OpFoldResult>{tensor::getMixedSize(b, loc, weight, 1),
+                                tensor::getMixedSize(b, loc, weight, 0)},
+      wType.getElementType());
+  return linalg::TransposeOp::create(b, loc, weight, init,
+                                     ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
+
 //===----------------------------------------------------------------------===//
 // ffn.linear
 //===----------------------------------------------------------------------===//
 
 //===----------------------------------------------------------------------===//
-// Token rows (TokenRows.h)
+// Token rows and transposed weights (LinearLowering.h)
 //===----------------------------------------------------------------------===//
 
 TokenRows mlir::ffn::collapseTokenRows(OpBuilder &b, Location loc, Value x) {
@@ -214,39 +244,6 @@ namespace {
 struct LinearToMatmul : public OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
 
-  /// The weight in `[in, out]` layout: transposed at compile time when it is
-  /// a constant, with linalg.transpose otherwise.
-  static Value transposedWeight(PatternRewriter &rewriter, Location loc,
-                                Value weight) {
-    auto wType = cast<RankedTensorType>(weight.getType());
-    auto tType = RankedTensorType::get(
-        {wType.getDimSize(1), wType.getDimSize(0)}, wType.getElementType());
-    DenseElementsAttr dense;
-    if (matchPattern(weight, m_Constant(&dense)) && dense.isSplat())
-      return arith::ConstantOp::create(rewriter, loc, tType,
-                                       dense.resizeSplat(tType));
-    if (std::optional<WeightData> data = WeightData::fromValue(weight)) {
-      int64_t rows = wType.getDimSize(0), cols = wType.getDimSize(1);
-      ArrayRef<float> src = data->values();
-      std::vector<float> dst(src.size());
-      // Blocked transposition keeps both sides cache friendly on big weights.
-      constexpr int64_t kBlock = 64;
-      for (int64_t r0 = 0; r0 < rows; r0 += kBlock)
-        for (int64_t c0 = 0; c0 < cols; c0 += kBlock)
-          for (int64_t r = r0, re = std::min(rows, r0 + kBlock); r < re; ++r)
-            for (int64_t c = c0, ce = std::min(cols, c0 + kBlock); c < ce; ++c)
-              dst[c * rows + r] = src[r * cols + c];
-      return createWeightConstant(rewriter, loc, tType, dst, "weight_t");
-    }
-    Value init = tensor::EmptyOp::create(
-        rewriter, loc,
-        SmallVector<OpFoldResult>{tensor::getMixedSize(rewriter, loc, weight, 1),
-                                  tensor::getMixedSize(rewriter, loc, weight, 0)},
-        wType.getElementType());
-    return linalg::TransposeOp::create(rewriter, loc, weight, init,
-                                       ArrayRef<int64_t>{1, 0})
-        .getResult()[0];
-  }
 
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
@@ -258,7 +255,7 @@ struct LinearToMatmul : public OpRewritePattern<LinearOp> {
     TokenRows rows = collapseTokenRows(rewriter, loc, x);
     Value rows2d = rows.matrix;
 
-    Value wT = transposedWeight(rewriter, loc, op.getWeight());
+    Value wT = transposeWeight(rewriter, loc, op.getWeight());
     OpFoldResult m = tensor::getMixedSize(rewriter, loc, rows2d, 0);
     OpFoldResult n = tensor::getMixedSize(rewriter, loc, wT, 1);
     Value init = tensor::EmptyOp::create(rewriter, loc,
@@ -342,27 +339,14 @@ struct BlockDiagLinearToBatchMatmul
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value x = op.getInput();
-    auto xType = cast<RankedTensorType>(x.getType());
-    int64_t rank = xType.getRank();
-    Type elt = xType.getElementType();
+    Type elt = cast<RankedTensorType>(x.getType()).getElementType();
     int64_t k = op.getNumBlocks();
     auto wType = op.getWeight().getType();
     int64_t ob = wType.getDimSize(1), ib = wType.getDimSize(2);
 
     // [..., in] -> [M, in].
-    Value x2d = x;
-    SmallVector<ReassociationIndices> reassoc;
-    if (rank == 1) {
-      reassoc = {{0, 1}};
-      auto t = RankedTensorType::get({1, xType.getDimSize(0)}, elt);
-      x2d = tensor::ExpandShapeOp::create(rewriter, loc, t, x, reassoc);
-    } else if (rank > 2) {
-      ReassociationIndices lead;
-      for (int64_t d = 0; d < rank - 1; ++d)
-        lead.push_back(d);
-      reassoc = {lead, {rank - 1}};
-      x2d = tensor::CollapseShapeOp::create(rewriter, loc, x, reassoc);
-    }
+    TokenRows tokens = collapseTokenRows(rewriter, loc, x);
+    Value x2d = tokens.matrix;
     OpFoldResult m = tensor::getMixedSize(rewriter, loc, x2d, 0);
     auto cst = [&](int64_t v) -> OpFoldResult {
       return rewriter.getIndexAttr(v);
@@ -477,22 +461,8 @@ struct BlockDiagLinearToBatchMatmul
     }
 
     // Back to the input's token dimensions.
-    Value result = y;
-    if (rank == 1) {
-      result = tensor::CollapseShapeOp::create(rewriter, loc, y, reassoc);
-    } else if (rank > 2) {
-      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
-      sizes.back() = cst(k * ob);
-      SmallVector<int64_t> staticSizes;
-      SmallVector<Value> dynamicSizes;
-      dispatchIndexOpFoldResults(sizes, dynamicSizes, staticSizes);
-      result = tensor::ExpandShapeOp::create(
-          rewriter, loc, RankedTensorType::get(staticSizes, elt), y, reassoc,
-          sizes);
-    }
-    if (result.getType() != op.getResult().getType())
-      result = tensor::CastOp::create(rewriter, loc, op.getResult().getType(),
-                                      result);
+    Value result = expandTokenRows(rewriter, loc, tokens, x, y, cst(k * ob),
+                                   op.getResult().getType());
     rewriter.replaceOp(op, result);
     return success();
   }

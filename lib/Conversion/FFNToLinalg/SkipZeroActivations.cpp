@@ -13,6 +13,7 @@
 #include "ffn/Conversion/Passes.h"
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
 #include "ffn/Utils/Weights.h"
+#include "LinearLowering.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -154,64 +155,6 @@ static RowProductPlan planRowProduct(int64_t tokens, int64_t inner, int64_t d,
   if (plan.tileWidth % (2 * vectorWidth) == 0)
     plan.step = 2 * vectorWidth;
   return plan;
-}
-
-/// The weight `w` `[D, H]` as `[H, D]`: transposed at compile time when it is
-/// a constant, by linalg.transpose otherwise.
-static Value transposedWeight(OpBuilder &b, Location loc, Value w) {
-  auto wType = cast<RankedTensorType>(w.getType());
-  int64_t rows = wType.getDimSize(0), cols = wType.getDimSize(1);
-  auto tType = RankedTensorType::get({cols, rows}, wType.getElementType());
-  if (std::optional<WeightData> data = WeightData::fromValue(w)) {
-    ArrayRef<float> src = data->values();
-    std::vector<float> dst(src.size());
-    constexpr int64_t kBlock = 64;
-    for (int64_t r0 = 0; r0 < rows; r0 += kBlock)
-      for (int64_t c0 = 0; c0 < cols; c0 += kBlock)
-        for (int64_t r = r0, re = std::min(rows, r0 + kBlock); r < re; ++r)
-          for (int64_t c = c0, ce = std::min(cols, c0 + kBlock); c < ce; ++c)
-            dst[c * rows + r] = src[r * cols + c];
-    return createWeightConstant(b, loc, tType, dst, "weight_t_rows");
-  }
-  Value init =
-      tensor::EmptyOp::create(b, loc, tType.getShape(), wType.getElementType());
-  return linalg::TransposeOp::create(b, loc, w, init, ArrayRef<int64_t>{1, 0})
-      .getResult()[0];
-}
-
-/// `h` as a `[T, H]` tensor.
-static Value asMatrix(OpBuilder &b, Location loc, Value h) {
-  auto type = cast<RankedTensorType>(h.getType());
-  int64_t rank = type.getRank();
-  if (rank == 2)
-    return h;
-  if (rank == 1) {
-    auto t =
-        RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType());
-    return tensor::ExpandShapeOp::create(
-        b, loc, t, h, SmallVector<ReassociationIndices>{{0, 1}});
-  }
-  ReassociationIndices lead;
-  for (int64_t d = 0; d < rank - 1; ++d)
-    lead.push_back(d);
-  return tensor::CollapseShapeOp::create(
-      b, loc, h, SmallVector<ReassociationIndices>{lead, {rank - 1}});
-}
-
-/// `y` `[T, D]` back in the shape `type`.
-static Value fromMatrix(OpBuilder &b, Location loc, Value y,
-                        RankedTensorType type) {
-  int64_t rank = type.getRank();
-  if (rank == 2)
-    return y;
-  if (rank == 1)
-    return tensor::CollapseShapeOp::create(
-        b, loc, y, SmallVector<ReassociationIndices>{{0, 1}});
-  ReassociationIndices lead;
-  for (int64_t d = 0; d < rank - 1; ++d)
-    lead.push_back(d);
-  return tensor::ExpandShapeOp::create(
-      b, loc, type, y, SmallVector<ReassociationIndices>{lead, {rank - 1}});
 }
 
 /// What the compaction loop produces.
@@ -543,12 +486,15 @@ void CPUSkipZeroActivationsPass::runOnOperation() {
       auto wType = up.getWeight().getType();
       RowProductPlan plan = planRowProduct(tokens, wType.getDimSize(1),
                                            wType.getDimSize(0), vectorWidth);
-      Value x = asMatrix(rewriter, loc, up.getInput());
-      Value wt = transposedWeight(rewriter, loc, up.getWeight());
+      TokenRows rows = collapseTokenRows(rewriter, loc, up.getInput());
+      Value x = rows.matrix;
+      Value wt = transposeWeight(rewriter, loc, up.getWeight());
       bool fuseRelu = match->fusedRelu != nullptr;
       Value h2d = buildRowProduct(rewriter, loc, x, wt, up.getBias(), plan,
                                   Value(), Value(), Value(), fuseRelu);
-      Value h = fromMatrix(rewriter, loc, h2d, up.getResult().getType());
+      Value h = expandTokenRows(rewriter, loc, rows, up.getInput(), h2d,
+                                rewriter.getIndexAttr(wType.getDimSize(0)),
+                                up.getResult().getType());
       if (fuseRelu) {
         rewriter.replaceOp(match->fusedRelu, h);
         rewriter.eraseOp(up);
@@ -561,13 +507,16 @@ void CPUSkipZeroActivationsPass::runOnOperation() {
     Location loc = down.getLoc();
     RowProductPlan downPlan =
         planRowProduct(tokens, hidden, width, vectorWidth);
-    Value h = asMatrix(rewriter, loc, down.getInput());
-    Value w2t = transposedWeight(rewriter, loc, down.getWeight());
+    TokenRows rows = collapseTokenRows(rewriter, loc, down.getInput());
+    Value h = rows.matrix;
+    Value w2t = transposeWeight(rewriter, loc, down.getWeight());
     ActiveList active = buildActiveList(rewriter, loc, h, downPlan);
     Value y2d = buildRowProduct(rewriter, loc, h, w2t, down.getBias(), downPlan,
                                 active.list, active.count, active.packed,
                                 /*relu=*/false);
-    Value y = fromMatrix(rewriter, loc, y2d, down.getResult().getType());
+    Value y = expandTokenRows(rewriter, loc, rows, down.getInput(), y2d,
+                              rewriter.getIndexAttr(width),
+                              down.getResult().getType());
     rewriter.replaceOp(down, y);
     rewriter.replaceOp(op, y);
   }

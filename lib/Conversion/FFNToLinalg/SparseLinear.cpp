@@ -20,7 +20,7 @@
 
 #include "ffn/Conversion/FFNToLinalg/FFNToLinalg.h"
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
-#include "TokenRows.h"
+#include "LinearLowering.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"

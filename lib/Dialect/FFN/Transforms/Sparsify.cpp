@@ -451,10 +451,11 @@ struct SparsifyPass : public ffn::impl::SparsifyBase<SparsifyPass> {
       return success();
     }
     restoreModelNeuronOrder(mlp);
-    SmallVector<LinearOp> linears;
+    SmallVector<std::pair<LinearOp, WeightData>> linears;
     mlp.getBody().walk([&](LinearOp linear) {
-      if (WeightData::fromValue(getOuterValue(mlp, linear.getWeight())))
-        linears.push_back(linear);
+      if (std::optional<WeightData> w =
+              WeightData::fromValue(getOuterValue(mlp, linear.getWeight())))
+        linears.push_back({linear, std::move(*w)});
     });
     if (linears.empty()) {
       leaveAlone(mlp, "no linear of the block has a constant f32 weight");
@@ -483,15 +484,11 @@ struct SparsifyPass : public ffn::impl::SparsifyBase<SparsifyPass> {
     os << "ffn-sparsify: " << spec.str() << ";";
     int64_t denseMacs = 0, keptMacs = 0;
     bool exact = true, any = false;
-    for (LinearOp linear : linears) {
+    for (auto &[linear, weight] : linears) {
       int64_t out = linear.getOutFeatures(), in = linear.getInFeatures();
       os << " " << out << "x" << in << " ";
-      std::optional<Pruned> pruned;
-      {
-        std::optional<WeightData> w =
-            WeightData::fromValue(getOuterValue(mlp, linear.getWeight()));
-        pruned = prune(w->values(), out, in, spec, why);
-      }
+      std::optional<Pruned> pruned =
+          prune(weight.values(), out, in, spec, why);
       if (!pruned) {
         os << "dense (" << why << ");";
         leaveAlone(mlp, why);

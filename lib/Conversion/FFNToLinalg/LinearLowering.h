@@ -1,12 +1,14 @@
-//===- TokenRows.h - token dimensions of linear layers ----------*- C++ -*-===//
+//===- LinearLowering.h - pieces the linear lowerings share -----*- C++ -*-===//
 //
-// Shared by the lowerings of the ffn linear ops: the token dimensions of an
-// input `[..., in]` collapsed into one row dimension and expanded back.
+// Shared by the lowerings of the ffn linear ops (dense, block-diagonal,
+// sparse, skip-zero-activations): the token dimensions of an input
+// `[..., in]` collapsed into one row dimension and expanded back, and the
+// `[out, in]` weight transposed for a row-major GEMM.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef FFN_LIB_CONVERSION_FFNTOLINALG_TOKENROWS_H
-#define FFN_LIB_CONVERSION_FFNTOLINALG_TOKENROWS_H
+#ifndef FFN_LIB_CONVERSION_FFNTOLINALG_LINEARLOWERING_H
+#define FFN_LIB_CONVERSION_FFNTOLINALG_LINEARLOWERING_H
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/Builders.h"
@@ -30,7 +32,12 @@ Value expandTokenRows(OpBuilder &b, Location loc, const TokenRows &rows,
                       Value x, Value product, OpFoldResult n,
                       RankedTensorType resultType);
 
+/// The `[rows, cols]` `weight` as `[cols, rows]`: transposed at compile time
+/// when it is a constant (a splat stays a splat), by linalg.transpose
+/// otherwise.
+Value transposeWeight(OpBuilder &b, Location loc, Value weight);
+
 } // namespace ffn
 } // namespace mlir
 
-#endif // FFN_LIB_CONVERSION_FFNTOLINALG_TOKENROWS_H
+#endif // FFN_LIB_CONVERSION_FFNTOLINALG_LINEARLOWERING_H
