@@ -11,6 +11,7 @@
 #include "ffn/Compiler/Report.h"
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
 #include "ffn/Dialect/FFN/Transforms/Evaluate.h"
+#include "ffn/Dialect/FFN/Transforms/FFNFusion.h"
 #include "ffn/Dialect/FFN/Transforms/LowRank.h"
 #include "ffn/Dialect/FFN/Transforms/Sparsity.h"
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
@@ -50,6 +51,9 @@ constexpr int kRungs = 6;
 constexpr int64_t kRandomSamples = 2;
 /// At most this many token rows of an FFN's inputs go to the evaluator.
 constexpr int64_t kMaxEvaluatedRows = 4096;
+/// At most this many token rows measure --ffn-fusion=auto's distances (a
+/// chain of L blocks takes up to L(L-1)/2 evaluations).
+constexpr int64_t kMaxDistanceRows = 512;
 
 /// Emits a driver-level error (no source location).
 InFlightDiagnostic budgetError(MLIRContext &ctx) {
@@ -73,6 +77,8 @@ struct Setting {
   std::optional<std::string> lowRank;
   std::optional<int64_t> blockDiag;
   std::optional<int64_t> fusionMaxRun;
+  /// --ffn-fusion=auto: the cosine distance a run starting here allows.
+  std::optional<double> fusionMaxDistance;
   std::optional<std::string> sparsity;
 
   /// `width=0.875 lowrank=energy:0.95 block-diag=2`, the asked-for parts.
@@ -84,7 +90,9 @@ struct Setting {
       parts.push_back("lowrank=" + *lowRank);
     if (blockDiag)
       parts.push_back(llvm::formatv("block-diag={0}", *blockDiag).str());
-    if (fusionMaxRun)
+    if (fusionMaxDistance)
+      parts.push_back("ffn-fusion=auto:" + formatFraction(*fusionMaxDistance));
+    else if (fusionMaxRun)
       parts.push_back(llvm::formatv("ffn-fusion={0}", *fusionMaxRun).str());
     if (sparsity)
       parts.push_back("sparsity=" + *sparsity);
@@ -97,9 +105,20 @@ double loosenFraction(double value, int rung) {
   return 1.0 - (1.0 - value) / double(int64_t(1) << rung);
 }
 
+/// --ffn-fusion=auto: per FFN (report index) and rung, the length of the
+/// run that starts at the FFN; FFNs not listed start none.
+using FusionCaps = std::vector<std::array<int64_t, kRungs>>;
+
+/// The cosine distance --ffn-fusion=auto allows at rung `rung`: half the
+/// flag's per rung.
+double fusionDistanceAt(const CompileOptions &options, int rung) {
+  return *options.ffnFusionMaxDistance / double(int64_t(1) << rung);
+}
+
 /// The setting of rung `rung` (0: the flags' own; kRungs: none) for the FFN
 /// of report index `index`.
-Setting settingFor(const CompileOptions &options, int64_t index, int rung) {
+Setting settingFor(const CompileOptions &options, const FusionCaps &caps,
+                   int64_t index, int rung) {
   Setting s;
   bool none = rung >= kRungs;
   if (!options.ffnWidths.empty()) {
@@ -130,6 +149,13 @@ Setting settingFor(const CompileOptions &options, int64_t index, int rung) {
     int64_t n = none ? 1 : options.ffnFusion >> rung;
     s.fusionMaxRun = n >= 2 ? n : 1;
   }
+  if (options.ffnFusionMaxDistance) {
+    s.fusionMaxRun = 1;
+    if (!none && index < static_cast<int64_t>(caps.size())) {
+      s.fusionMaxRun = caps[index][rung];
+      s.fusionMaxDistance = fusionDistanceAt(options, rung);
+    }
+  }
   if (!options.sparsity.empty()) {
     // The pruned fraction halves per rung; N:M has no gentler form.
     std::string error;
@@ -144,13 +170,13 @@ Setting settingFor(const CompileOptions &options, int64_t index, int rung) {
 
 /// Gives every FFN of `module` the setting of its rung.
 void applySettings(ModuleOp module, const CompileOptions &options,
-                   ArrayRef<int> rungs) {
+                   const FusionCaps &caps, ArrayRef<int> rungs) {
   Builder b(module.getContext());
   module.walk([&](MlpOp mlp) {
     int64_t index = FFNReport::getEntryIndex(mlp);
     if (index < 0 || index >= static_cast<int64_t>(rungs.size()))
       return;
-    Setting s = settingFor(options, index, rungs[index]);
+    Setting s = settingFor(options, caps, index, rungs[index]);
     if (s.width)
       mlp->setAttr(kWidthAttrName, b.getF64FloatAttr(*s.width));
     if (s.lowRank)
@@ -474,6 +500,55 @@ std::vector<float> sampleRows(ArrayRef<float> values, int64_t dim,
   return out;
 }
 
+/// Every `step`-th row of `dim` values in `values`.
+std::vector<float> everyNthRow(ArrayRef<float> values, int64_t dim,
+                               int64_t step) {
+  std::vector<float> out;
+  for (size_t r = 0; (r + 1) * dim <= values.size(); r += step)
+    out.insert(out.end(), values.begin() + r * dim,
+               values.begin() + (r + 1) * dim);
+  return out;
+}
+
+/// The mean over the rows (`dim` values each) of the cosine distance
+/// `1 - cos(a_r, b_r)`; a row that is zero in both counts 0, zero in one 1.
+double meanCosineDistance(ArrayRef<float> a, ArrayRef<float> b, int64_t dim) {
+  int64_t rows = static_cast<int64_t>(a.size()) / dim;
+  double sum = 0.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    double ab = 0.0, aa = 0.0, bb = 0.0;
+    for (int64_t c = r * dim; c < (r + 1) * dim; ++c) {
+      ab += double(a[c]) * b[c];
+      aa += double(a[c]) * a[c];
+      bb += double(b[c]) * b[c];
+    }
+    if (aa == 0.0 || bb == 0.0)
+      sum += aa == bb ? 0.0 : 1.0;
+    else
+      sum += 1.0 - ab / std::sqrt(aa * bb);
+  }
+  return rows ? sum / rows : 0.0;
+}
+
+/// --ffn-fusion=auto on one chain of residual FFNs (findFusionChains): the
+/// report index of each block and, per block s, the cosine distances
+/// `d(s, j)` for j = s+1, ... between block j's output on its own input and
+/// on block s's input (what it reads in a run starting at s), up to the
+/// first above the flag's D or the chain's end.
+struct FusionChain {
+  SmallVector<int64_t> ids;
+  std::vector<std::vector<double>> distances;
+
+  /// The run starting at block `s` when runs admit distances up to `d`.
+  int64_t runLength(size_t s, double d) const {
+    int64_t n = 1;
+    while (n - 1 < static_cast<int64_t>(distances[s].size()) &&
+           distances[s][n - 1] <= d)
+      ++n;
+    return n;
+  }
+};
+
 /// A temporary folder removed when it goes out of scope, unless kept.
 struct TempDir {
   SmallString<128> path;
@@ -580,11 +655,72 @@ LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
     ffnInputs[index] = std::move(x);
     ffnRefs[index] = std::move(*y);
   });
+  auto measureFusionChain =
+      [&](ArrayRef<MlpOp> chain) -> FailureOr<FusionChain> {
+    FusionChain fc;
+    for (MlpOp mlp : chain) {
+      int64_t id = FFNReport::getEntryIndex(mlp);
+      if (id < 0 || id >= static_cast<int64_t>(numFFNs) ||
+          ffnRefs[id].empty() ||
+          ffnRows[id] != ffnRows[fc.ids.empty() ? id : fc.ids.front()])
+        return failure();
+      fc.ids.push_back(id);
+    }
+    int64_t dim = widthOf(chain.front());
+    int64_t rows = ffnRows[fc.ids.front()];
+    int64_t step = std::max<int64_t>(
+        1, (rows + kMaxDistanceRows - 1) / kMaxDistanceRows);
+    std::vector<std::vector<float>> own(chain.size());
+    for (auto [j, id] : llvm::enumerate(fc.ids))
+      own[j] = everyNthRow(ffnRefs[id], dim, step);
+    int64_t sampled = static_cast<int64_t>(own.front().size()) / dim;
+    for (size_t s = 0; s < chain.size(); ++s) {
+      std::vector<float> x = everyNthRow(ffnInputs[fc.ids[s]], dim, step);
+      fc.distances.emplace_back();
+      for (size_t j = s + 1; j < chain.size(); ++j) {
+        FailureOr<std::vector<float>> y = evaluateMlp(chain[j], x, sampled);
+        if (failed(y))
+          return failure();
+        double d = meanCosineDistance(own[j], *y, dim);
+        fc.distances.back().push_back(d);
+        if (d > *options.ffnFusionMaxDistance)
+          break;
+      }
+    }
+    return fc;
+  };
+
+  // --ffn-fusion=auto: each chain's distances, and from them the run each
+  // FFN starts at each rung (the distance allowed halves per rung).
+  FusionCaps fusionCaps;
+  std::vector<FusionChain> fusionChains;
+  if (options.ffnFusionMaxDistance) {
+    std::array<int64_t, kRungs> alone;
+    alone.fill(1);
+    fusionCaps.assign(numFFNs, alone);
+    for (SmallVector<MlpOp> &chain : findFusionChains(module)) {
+      FailureOr<FusionChain> measured = measureFusionChain(chain);
+      if (failed(measured)) {
+        emitWarning(chain.front().getLoc())
+            << "--ffn-fusion=auto: a chain of " << chain.size()
+            << " residual FFNs is not fused: the calibration build did not "
+               "give every block's inputs, or the evaluator cannot run a "
+               "block";
+        continue;
+      }
+      for (auto [s, id] : llvm::enumerate(measured->ids))
+        for (int r = 0; r < kRungs; ++r)
+          fusionCaps[id][r] =
+              measured->runLength(s, fusionDistanceAt(options, r));
+      fusionChains.push_back(std::move(*measured));
+    }
+  }
+
   // errors[i][r]: FFN i's error at rung r; 0 where nothing approximate ran.
   std::vector<std::array<double, kRungs>> errors(numFFNs);
   for (int rung = 0; rung < kRungs; ++rung) {
     OwningOpRef<ModuleOp> trial = module.clone();
-    applySettings(*trial, options,
+    applySettings(*trial, options, fusionCaps,
                   SmallVector<int>(numFFNs, rung));
     if (failed(runApproximateFFNPasses(*trial, options)))
       return failure();
@@ -600,21 +736,35 @@ LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
       // stands for several FFNs: its error is the one ffn-fusion measured
       // on the run.
       double error = *recorded;
-      bool fused = mlp->hasAttr(kFusedReportIdsAttrName);
-      if (!fused && !ffnRefs[index].empty()) {
+      auto fusedIds = mlp->getAttrOfType<DenseI64ArrayAttr>(
+          kFusedReportIdsAttrName);
+      bool fused = static_cast<bool>(fusedIds);
+      if (!ffnRefs[index].empty()) {
+        // The block's output against the reference's; for a fused run, the
+        // sum of its blocks' outputs in the reference (its calibration
+        // inputs are the first block's).
+        std::vector<float> ref = ffnRefs[index];
+        bool known = true;
+        for (int64_t other : fused ? fusedIds.asArrayRef() : ArrayRef<int64_t>()) {
+          known = other >= 0 && other < static_cast<int64_t>(numFFNs) &&
+                  ffnRefs[other].size() == ref.size();
+          if (!known)
+            break;
+          for (auto [r, v] : llvm::zip(ref, ffnRefs[other]))
+            r += v;
+        }
         FailureOr<std::vector<float>> got =
-            evaluateMlp(mlp, ffnInputs[index], ffnRows[index]);
+            known ? evaluateMlp(mlp, ffnInputs[index], ffnRows[index])
+                  : FailureOr<std::vector<float>>(failure());
         if (succeeded(got))
-          error = maxRelativeError(ffnRefs[index], *got);
+          error = maxRelativeError(ref, *got);
       }
       errors[index][rung] = error;
       // The FFNs fused into this one share its error: their setting (the
       // cap of a run starting at them) matters when the run is cut before
       // them.
       if (fused)
-        for (int64_t other :
-             mlp->getAttrOfType<DenseI64ArrayAttr>(kFusedReportIdsAttrName)
-                 .asArrayRef())
+        for (int64_t other : fusedIds.asArrayRef())
           if (other >= 0 && other < static_cast<int64_t>(numFFNs))
             errors[other][rung] = error;
     });
@@ -639,7 +789,7 @@ LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
     if (auto it = measured.find(key); it != measured.end())
       return it->second;
     OwningOpRef<ModuleOp> trial = module.clone();
-    applySettings(*trial, options, rungs);
+    applySettings(*trial, options, fusionCaps, rungs);
     if (failed(runApproximateFFNPasses(*trial, options)) ||
         failed(runFusionFFNPasses(*trial, options.optLevel)))
       return failure();
@@ -708,20 +858,36 @@ LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
   }
 
   // The chosen settings, on the module itself.
-  applySettings(module, options, chosen);
+  applySettings(module, options, fusionCaps, chosen);
   if (failed(runApproximateFFNPasses(module, options)))
     return failure();
+  // Every FFN's setting, those fused into another included.
+  for (size_t index = 0; index < numFFNs; ++index)
+    report.ffns[index].setting =
+        settingFor(options, fusionCaps, index, chosen[index]).str();
   Builder b(&ctx);
   module.walk([&](MlpOp mlp) {
     int64_t index = FFNReport::getEntryIndex(mlp);
     if (index < 0 || index >= static_cast<int64_t>(numFFNs))
       return;
-    report.ffns[index].setting =
-        settingFor(options, index, chosen[index]).str();
     if (chosen[index] < kRungs && getRelError(mlp))
       mlp->setAttr(kRelErrorAttrName,
                    b.getF64FloatAttr(errors[index][chosen[index]]));
   });
+  // Each chain block's distance to the first block of the run it joined,
+  // or of the run it did not join.
+  for (const FusionChain &fc : fusionChains) {
+    size_t start = 0;
+    for (size_t j = 1; j < fc.ids.size(); ++j) {
+      size_t k = j - start - 1;
+      if (k < fc.distances[start].size())
+        report.ffns[fc.ids[j]].fusionDistance = fc.distances[start][k];
+      int rung = chosen[fc.ids[start]];
+      int64_t run = rung >= kRungs ? 1 : fusionCaps[fc.ids[start]][rung];
+      if (static_cast<int64_t>(j - start) >= run)
+        start = j;
+    }
+  }
   report.totalMaxRelError = *error;
   report.calibrationSamples = cal->samples;
   report.calibrationBuilds = builds;

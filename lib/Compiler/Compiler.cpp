@@ -13,6 +13,7 @@
 #include "Glue.h"
 #include "ffn/Codegen/Passes.h"
 #include "ffn/Compiler/Report.h"
+#include "ffn/Dialect/FFN/Transforms/FFNFusion.h"
 #include "ffn/Dialect/FFN/Transforms/LowRank.h"
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Import/ONNX/Importer.h"
@@ -249,6 +250,7 @@ bool mlir::ffn::hasApproximateRewrites(const CompileOptions &options) {
   return options.optLevel >= 2 &&
          (!options.ffnWidths.empty() || !options.lowRank.empty() ||
           options.blockDiag != 0 || options.ffnFusion != 0 ||
+          options.ffnFusionMaxDistance ||
           !options.sparsity.empty());
 }
 
@@ -264,9 +266,11 @@ mlir::ffn::runApproximateFFNPasses(ModuleOp module,
   // ffn.block_diag; the error budget sets them) win over the flags.
   PassManager pm(module->getContext());
   // Fusion first: the other rewrites then act on the wide blocks it makes.
-  if (options.ffnFusion != 0) {
+  if (options.ffnFusion != 0 || options.ffnFusionMaxDistance) {
+    // With auto, the runs are those the error budget chose from calibration
+    // data (ffn.fusion_max_run on their first blocks); no other run starts.
     FFNFusionOptions fusion;
-    fusion.maxRun = options.ffnFusion;
+    fusion.maxRun = options.ffnFusionMaxDistance ? 1 : options.ffnFusion;
     pm.addPass(createFFNFusion(fusion));
   }
   if (!options.ffnWidths.empty()) {
@@ -494,7 +498,8 @@ struct ReleaseWeightsInstrumentation : public PassInstrumentation {
 } // namespace
 
 LogicalResult mlir::ffn::compile(MLIRContext &context,
-                                 const CompileOptions &options) {
+                                 const CompileOptions &givenOptions) {
+  CompileOptions options = givenOptions;
   OwningOpRef<ModuleOp> module =
       loadModel(context, options.inputPath, options.shapes);
   if (!module)
@@ -510,8 +515,21 @@ LogicalResult mlir::ffn::compile(MLIRContext &context,
   FFNReport report = FFNReport::collect(*module);
   if (failed(runExactFFNPasses(*module, options.optLevel)))
     return failure();
+  if (options.optLevel >= 2 &&
+      (options.ffnFusion != 0 || options.ffnFusionMaxDistance) &&
+      findFusionChains(*module).empty()) {
+    // Say so rather than measure runs that do not exist (auto would build
+    // the model twice for nothing).
+    emitWarning(UnknownLoc::get(&context))
+        << "--ffn-fusion: the model has no two consecutive residual FFN "
+           "blocks with nothing between them (an attention or other layer "
+           "sits between every two FFNs); nothing to fuse";
+    options.ffnFusion = 0;
+    options.ffnFusionMaxDistance.reset();
+  }
   if (hasApproximateRewrites(options) &&
-      (options.maxRelError || !options.calibration.empty())) {
+      (options.maxRelError || !options.calibration.empty() ||
+       options.ffnFusionMaxDistance)) {
     // Measures the model's outputs on the calibration inputs, sets each
     // FFN's settings and runs the approximate rewrites.
     if (failed(applyErrorBudget(context, *module, *model, options, report)))

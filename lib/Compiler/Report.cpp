@@ -138,8 +138,14 @@ void FFNReport::printTable(llvm::raw_ostream &os) const {
         e.maxRelError ? llvm::formatv("{0:e2}", *e.maxRelError).str() : "-";
     std::string applied =
         e.applied.empty() ? "-" : llvm::join(e.applied, ",");
-    if (!e.setting.empty())
-      applied += " [" + e.setting + "]";
+    if (!e.setting.empty() || e.fusionDistance) {
+      std::string setting = e.setting;
+      if (e.fusionDistance)
+        setting += llvm::formatv("{0}fusion-distance={1:e2}",
+                                 setting.empty() ? "" : " ", *e.fusionDistance)
+                       .str();
+      applied += " [" + setting + "]";
+    }
     os << llvm::formatv("{0,-24} {1,-12} {2,14} {3,14} {4,12} {5,12} {6,10}  {7}\n",
                         e.name, e.kind, e.before.flops, e.after.flops,
                         e.before.params, e.after.params, err, applied);
@@ -167,6 +173,9 @@ void FFNReport::writeJSON(llvm::raw_ostream &os) const {
     llvm::json::Value err = nullptr;
     if (e.maxRelError)
       err = *e.maxRelError;
+    llvm::json::Value distance = nullptr;
+    if (e.fusionDistance)
+      distance = *e.fusionDistance;
     llvm::json::Value setting = nullptr;
     if (!e.setting.empty())
       setting = e.setting;
@@ -180,6 +189,7 @@ void FFNReport::writeJSON(llvm::raw_ostream &os) const {
         {"params_before", e.before.params},
         {"params_after", e.after.params},
         {"max_rel_error", std::move(err)},
+        {"fusion_distance", std::move(distance)},
     });
     before += e.before.flops;
     after += e.after.flops;

@@ -57,6 +57,7 @@ class BudgetCase:
 EXTRA_MODELS = {
     "chain-encoder": ("ffn_tools.ffn_chain", ("--blocks", "4", "--kind", "encoder")),
     "chain-gated": ("ffn_tools.ffn_chain", ("--blocks", "4", "--kind", "gated")),
+    "chain-6": ("ffn_tools.ffn_chain", ("--blocks", "6", "--kind", "encoder", "--dim", "64", "--hidden", "128")),
 }
 
 # Random weights are full-rank noise: every rewrite costs a lot of error on
@@ -74,6 +75,7 @@ CASES: List[BudgetCase] = [
     BudgetCase("bert-shared", ("--ffn-width=0.25", "--lowrank=rank:2"), (0.1,)),
     BudgetCase("chain-encoder", ("--ffn-fusion=4",), (0.03,)),
     BudgetCase("chain-gated", ("--ffn-fusion=4", "--ffn-width=0.5"), (0.05,)),
+    BudgetCase("chain-6", ("--ffn-fusion=auto",), (0.02, 0.04)),
 ]
 
 

@@ -1,8 +1,8 @@
 """CLI: a chain of residual FFN blocks with nothing between them.
 
     python3 -m ffn_tools.ffn_chain --blocks 4 [--kind encoder|gated] \\
-        [--tokens 8] [--dim 32] [--hidden 96] [--out-scale 0.2] [--seed 0] \\
-        --out DIR
+        [--tokens 8] [--dim 32] [--hidden 96] [--out-scale 0.2[,S...]] \\
+        [--runs L[,L...]] [--seed 0] --out DIR
 
 The shape FFN Fusion (Llama-Nemotron, 2025) works on, as a model would look
 after its attention sublayers were removed: ``blocks`` pre-norm residual
@@ -16,7 +16,9 @@ blocks ``x = x + FFN_i(norm_i(x))`` on ``x`` of shape ``[1, T, D]``:
 
 The down projections are scaled by ``out-scale`` so each block changes the
 residual stream by a fraction of its size, as in trained models (where FFN
-Fusion's parallelisation is a small change) rather than doubling it.
+Fusion's parallelisation is a small change) rather than doubling it. One
+scale per block (``0.02,0.02,1.5``) makes chains whose blocks depend on each
+other unevenly, for ``--ffn-fusion=auto`` to find the runs.
 
 Writes ``model.onnx``, ``x.npy``, ``y_ref.npy`` (the chain in float64,
 rounded to float32) and ``y_parallel.npy``: every block applied to the
@@ -31,7 +33,7 @@ import json
 import math
 import os
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import numpy as np
 import onnx
@@ -42,7 +44,12 @@ from ffn_tools.attention import DEFAULT_OPSET, _gelu_erf, _Graph, _linear, _ln
 KINDS = ("encoder", "gated")
 
 
-def build_params(kind: str, blocks: int, dim: int, hidden: int, out_scale: float, seed: int) -> List[Dict]:
+def build_params(kind: str, blocks: int, dim: int, hidden: int, out_scales: Union[float, List[float]],
+                 seed: int) -> List[Dict]:
+    """The blocks' parameters; ``out_scales``: one down-projection scale, or
+    one per block."""
+    if isinstance(out_scales, (int, float)):
+        out_scales = [float(out_scales)] * blocks
     rng = np.random.default_rng(seed)
 
     def lin(i: int, o: int, scale: float = 1.0) -> np.ndarray:
@@ -52,7 +59,8 @@ def build_params(kind: str, blocks: int, dim: int, hidden: int, out_scale: float
         return (base + scale * rng.standard_normal(n)).astype(np.float32)
 
     params = []
-    for _ in range(blocks):
+    for b in range(blocks):
+        out_scale = out_scales[b]
         if kind == "encoder":
             params.append({"ln_s": vec(dim, 0.1, 1.0), "ln_b": vec(dim), "w1": lin(dim, hidden), "b1": vec(hidden),
                            "w2": lin(hidden, dim, out_scale), "b2": vec(dim, 0.1 * out_scale)})
@@ -113,13 +121,22 @@ def _block(kind: str, p: Dict, t: np.ndarray, eps: float) -> np.ndarray:
     return (gate / (1.0 + np.exp(-gate)) * up) @ p["wd"]
 
 
-def reference_forward(kind: str, params: List[Dict], x: np.ndarray, eps: float, parallel: bool = False) -> np.ndarray:
-    """The chain (or, with ``parallel``, every block on the chain's input) in
-    float64, rounded to float32 once."""
-    x0 = x.astype(np.float64)
-    t = x0
-    for p in params:
-        t = t + _block(kind, p, x0 if parallel else t, eps)
+def reference_forward(kind: str, params: List[Dict], x: np.ndarray, eps: float, parallel: bool = False,
+                      runs: Optional[List[int]] = None) -> np.ndarray:
+    """The chain in float64, rounded to float32 once: block by block, or cut
+    into runs of the lengths ``runs`` whose blocks all read the run's input
+    (``parallel``: one run of every block)."""
+    if runs is None:
+        runs = [len(params)] if parallel else [1] * len(params)
+    if sum(runs) != len(params) or min(runs) < 1:
+        raise ValueError(f"runs {runs} do not cut a chain of {len(params)} blocks")
+    t = x.astype(np.float64)
+    start = 0
+    for n in runs:
+        t0 = t
+        for p in params[start:start + n]:
+            t = t + _block(kind, p, t0, eps)
+        start += n
     return t.astype(np.float32)
 
 
@@ -131,8 +148,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--tokens", type=int, default=8, help="tokens T (default %(default)s)")
     p.add_argument("--dim", type=int, default=32, help="model width D (default %(default)s)")
     p.add_argument("--hidden", type=int, default=96, help="hidden width H per block (default %(default)s)")
-    p.add_argument("--out-scale", type=float, default=0.2,
-                   help="scale of the down projections: how much each block changes x (default %(default)s)")
+    p.add_argument("--out-scale", default="0.2",
+                   help="scale of the down projections: how much each block changes x; one, or one per block "
+                   "(default %(default)s)")
+    p.add_argument("--runs", default=None, help="also write y_runs.npy, the chain cut into runs of these lengths "
+                   "(e.g. 3,3)")
     p.add_argument("--eps", type=float, default=None, help="norm epsilon (default 1e-5 encoder, 1e-6 gated)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights and input (default %(default)s)")
     p.add_argument("--out", required=True, help="output folder")
@@ -140,19 +160,34 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.blocks < 1 or min(args.tokens, args.dim, args.hidden) < 1:
         p.error("--blocks, --tokens, --dim and --hidden must be positive")
     eps = args.eps if args.eps is not None else (1e-5 if args.kind == "encoder" else 1e-6)
-    params = build_params(args.kind, args.blocks, args.dim, args.hidden, args.out_scale, args.seed)
+    try:
+        scales = [float(v) for v in args.out_scale.split(",")]
+        runs = [int(v) for v in args.runs.split(",")] if args.runs else None
+    except ValueError:
+        p.error("--out-scale takes numbers and --runs integers, comma separated")
+    if len(scales) == 1:
+        scales *= args.blocks
+    if len(scales) != args.blocks:
+        p.error(f"--out-scale gives {len(scales)} scales for {args.blocks} blocks")
+    if runs is not None and (sum(runs) != args.blocks or min(runs) < 1):
+        p.error(f"--runs {args.runs} does not cut {args.blocks} blocks into runs")
+    params = build_params(args.kind, args.blocks, args.dim, args.hidden, scales, args.seed)
     os.makedirs(args.out, exist_ok=True)
     onnx.save_model(onnx_model(args.kind, params, args.tokens, args.dim, eps), os.path.join(args.out, "model.onnx"))
     x = np.random.default_rng(args.seed + 1).standard_normal((1, args.tokens, args.dim)).astype(np.float32)
     np.save(os.path.join(args.out, "x.npy"), x)
     np.save(os.path.join(args.out, "y_ref.npy"), reference_forward(args.kind, params, x, eps))
     np.save(os.path.join(args.out, "y_parallel.npy"), reference_forward(args.kind, params, x, eps, parallel=True))
+    written = "model.onnx, x.npy, y_ref.npy, y_parallel.npy"
+    if runs is not None:
+        np.save(os.path.join(args.out, "y_runs.npy"), reference_forward(args.kind, params, x, eps, runs=runs))
+        written += ", y_runs.npy"
     desc = (f"{args.blocks} residual {args.kind} FFN blocks, x [1, {args.tokens}, {args.dim}], hidden {args.hidden}, "
-            f"out-scale {args.out_scale:g}")
+            f"out-scale {args.out_scale}")
     with open(os.path.join(args.out, "spec.json"), "w") as f:
         json.dump({"description": desc, "blocks": args.blocks, "kind": args.kind}, f, indent=2)
         f.write("\n")
-    print(f"{desc}: wrote model.onnx, x.npy, y_ref.npy, y_parallel.npy to {args.out}")
+    print(f"{desc}: wrote {written} to {args.out}")
     return 0
 
 

@@ -132,12 +132,15 @@ static cl::opt<std::string> ffnWidth(
              "the most important first (0.5), or one fraction per FFN in "
              "order (0.5,0.75,1)"),
     cl::value_desc("W[,W...]"), cl::cat(category));
-static cl::opt<int64_t> ffnFusion(
+static cl::opt<std::string> ffnFusion(
     "ffn-fusion",
-    cl::desc("Approximate: runs of up to N consecutive residual FFNs (no "
-             "attention between them) become one wide FFN reading the run's "
-             "first input (FFN Fusion); N >= 2; -O2 and above"),
-    cl::value_desc("N"), cl::init(0), cl::cat(category));
+    cl::desc("Approximate: runs of consecutive residual FFNs (no attention "
+             "between them) become one wide FFN reading the run's first "
+             "input (FFN Fusion); N >= 2 caps a run's length, auto[:D] "
+             "chooses the runs on the calibration inputs (a block joins while "
+             "the cosine distance of its output, on its own input against "
+             "the run's first, is at most D; default 0.05); -O2 and above"),
+    cl::value_desc("N|auto[:D]"), cl::cat(category));
 static cl::opt<std::string> maxRelError(
     "max-rel-error",
     cl::desc("Error budget of the approximate rewrites: back each FFN's "
@@ -207,10 +210,26 @@ int main(int argc, char **argv) {
     if (mlir::failed(parseSparsitySpec(sparsity, error)))
       return fail("--sparsity: " + error);
   }
+  int64_t fusionMaxRun = 0;
+  std::optional<double> fusionMaxDistance;
   if (ffnFusion.getNumOccurrences()) {
-    if (ffnFusion < 2)
-      return fail("--ffn-fusion=" + Twine(ffnFusion.getValue()) +
+    StringRef value = StringRef(ffnFusion).trim();
+    if (value == "auto") {
+      fusionMaxDistance = kDefaultFusionMaxDistance;
+    } else if (value.consume_front("auto:")) {
+      double d = 0;
+      if (value.getAsDouble(d) || !(d >= 0.0 && d <= 2.0))
+        return fail("bad --ffn-fusion value '" + ffnFusion +
+                    "': auto:D takes a cosine distance D in [0, 2] (e.g. "
+                    "auto:0.05)");
+      fusionMaxDistance = d;
+    } else if (value.getAsInteger(10, fusionMaxRun)) {
+      return fail("bad --ffn-fusion value '" + ffnFusion +
+                  "' (use N >= 2, auto or auto:D)");
+    } else if (fusionMaxRun < 2) {
+      return fail("--ffn-fusion=" + ffnFusion +
                   ": a run fuses at least 2 FFNs");
+    }
   }
   std::vector<double> ffnWidths;
   if (ffnWidth.getNumOccurrences()) {
@@ -271,7 +290,8 @@ int main(int argc, char **argv) {
   options.lowRank = lowRank;
   options.lowRankActivationAware = lowRankWeighting == "activations";
   options.blockDiag = blockDiag;
-  options.ffnFusion = ffnFusion;
+  options.ffnFusion = fusionMaxRun;
+  options.ffnFusionMaxDistance = fusionMaxDistance;
   options.sparsity = sparsity;
   options.maxRelError = budget;
   options.calibration.assign(calibration.begin(), calibration.end());

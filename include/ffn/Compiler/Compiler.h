@@ -26,6 +26,10 @@ namespace ffn {
 /// The artifact ffn-compile writes.
 enum class EmitKind { Exe, Lib, Obj, LLVM, MLIR };
 
+/// The cosine distance `--ffn-fusion=auto` allows between a block's output on
+/// its own input and on its run's first input.
+constexpr double kDefaultFusionMaxDistance = 0.05;
+
 /// Settings of one compilation, as given on the ffn-compile command line.
 struct CompileOptions {
   std::string inputPath;
@@ -83,6 +87,12 @@ struct CompileOptions {
   /// FFN Fusion (an approximate rewrite at -O2 and above): runs of up to
   /// this many consecutive residual FFNs become one wide FFN; 0: none.
   int64_t ffnFusion = 0;
+  /// --ffn-fusion=auto[:D] (D defaults to kDefaultFusionMaxDistance): the
+  /// runs are chosen on the calibration inputs instead; a block joins the
+  /// run before it while the cosine distance between its output on its own
+  /// input and on the run's first input is at most D (mean over token rows).
+  /// Unset: no auto fusion.
+  std::optional<double> ffnFusionMaxDistance;
   /// --max-rel-error: the largest error the approximate rewrites may cost,
   /// as `max|ref - got| / max|ref|` over the model's outputs on the
   /// calibration inputs; each FFN's rewrite is backed off until the measured

@@ -41,6 +41,11 @@ struct FFNReportEntry {
   /// The approximate settings the error budget chose for the FFN
   /// (`width=0.875 lowrank=energy:0.95`); empty without a budget.
   std::string setting;
+  /// --ffn-fusion=auto: the cosine distance between the FFN's output on its
+  /// own calibration inputs and on those of the first block of the run it
+  /// joined (or, when it starts a run, of the run before it, which it did
+  /// not join); unset otherwise.
+  std::optional<double> fusionDistance;
 };
 
 /// The report of one compilation.

@@ -14,6 +14,7 @@
 
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
 #include "ffn/Dialect/FFN/Transforms/Evaluate.h"
+#include "ffn/Dialect/FFN/Transforms/FFNFusion.h"
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Utils/Weights.h"
 
@@ -130,6 +131,54 @@ static std::vector<float> applyNorm(const Link &link, ArrayRef<float> x,
   return out;
 }
 
+/// The maximal chains of residual blocks of one form under `root`, each of
+/// at least two blocks, in program order.
+static SmallVector<SmallVector<Link>> collectChains(Operation *root) {
+  SmallVector<Link> links;
+  root->walk([&](arith::AddFOp add) {
+    if (std::optional<Link> link = matchLink(add))
+      links.push_back(*link);
+  });
+  // Which block reads each block's output.
+  DenseMap<Value, size_t> byInput;
+  for (auto [i, link] : llvm::enumerate(links))
+    byInput[link.x] = i;
+  auto next = [&](size_t i) -> std::optional<size_t> {
+    Value out = links[i].add.getResult();
+    auto it = byInput.find(out);
+    // The output feeds the next block's norm (or mlp) and its residual
+    // add, nothing else, and the next block has the same form.
+    if (it == byInput.end() || !llvm::hasNItems(out.getUses(), 2) ||
+        !sameForm(links[i], links[it->second]))
+      return std::nullopt;
+    return it->second;
+  };
+  DenseSet<size_t> hasPrev;
+  for (size_t i = 0; i < links.size(); ++i)
+    if (std::optional<size_t> n = next(i))
+      hasPrev.insert(*n);
+  SmallVector<SmallVector<Link>> chains;
+  for (size_t start = 0; start < links.size(); ++start) {
+    if (hasPrev.contains(start))
+      continue;
+    SmallVector<Link> chain{links[start]};
+    for (std::optional<size_t> n = next(start); n; n = next(*n))
+      chain.push_back(links[*n]);
+    if (chain.size() >= 2)
+      chains.push_back(std::move(chain));
+  }
+  return chains;
+}
+
+SmallVector<SmallVector<MlpOp>> mlir::ffn::findFusionChains(Operation *root) {
+  SmallVector<SmallVector<MlpOp>> chains;
+  for (const SmallVector<Link> &chain : collectChains(root))
+    chains.push_back(llvm::map_to_vector(chain, [](const Link &l) {
+      return l.mlp;
+    }));
+  return chains;
+}
+
 namespace {
 struct FFNFusionPass : public ffn::impl::FFNFusionBase<FFNFusionPass> {
   using FFNFusionBase::FFNFusionBase;
@@ -141,56 +190,22 @@ struct FFNFusionPass : public ffn::impl::FFNFusionBase<FFNFusionPass> {
           << static_cast<int64_t>(maxRun);
       return signalPassFailure();
     }
-    // The residual blocks, and which block reads each block's output.
-    SmallVector<Link> links;
-    getOperation()->walk([&](arith::AddFOp add) {
-      if (std::optional<Link> link = matchLink(add))
-        links.push_back(*link);
-    });
-    DenseMap<Value, size_t> byInput;
-    for (auto [i, link] : llvm::enumerate(links))
-      byInput[link.x] = i;
-    auto next = [&](size_t i) -> std::optional<size_t> {
-      Value out = links[i].add.getResult();
-      auto it = byInput.find(out);
-      // The output feeds the next block's norm (or mlp) and its residual
-      // add, nothing else.
-      if (it == byInput.end() || !llvm::hasNItems(out.getUses(), 2))
-        return std::nullopt;
-      return it->second;
-    };
-    DenseSet<size_t> hasPrev;
-    for (size_t i = 0; i < links.size(); ++i)
-      if (std::optional<size_t> n = next(i))
-        hasPrev.insert(*n);
-
-    for (size_t start = 0; start < links.size(); ++start) {
-      if (hasPrev.contains(start))
-        continue;
-      // One chain, cut into runs of at most the cap of each run's first
-      // block (ffn.fusion_max_run wins over max-run).
-      SmallVector<size_t> chain{start};
-      while (std::optional<size_t> n = next(chain.back()))
-        chain.push_back(*n);
+    for (SmallVector<Link> &chain : collectChains(getOperation())) {
+      // Cut into runs of at most the cap of each run's first block
+      // (ffn.fusion_max_run wins over max-run).
       size_t pos = 0;
       while (pos < chain.size()) {
         int64_t cap = maxRun;
-        MlpOp first = links[chain[pos]].mlp;
-        if (auto attr = first->getAttrOfType<IntegerAttr>(
+        if (auto attr = chain[pos].mlp->getAttrOfType<IntegerAttr>(
                 kFusionMaxRunAttrName))
           cap = attr.getInt();
         size_t end = pos + 1;
         while (end < chain.size() &&
-               (cap == 0 || static_cast<int64_t>(end - pos) < cap) &&
-               sameForm(links[chain[pos]], links[chain[end]]))
+               (cap == 0 || static_cast<int64_t>(end - pos) < cap))
           ++end;
-        if (end - pos >= 2) {
-          SmallVector<Link> run;
-          for (size_t k = pos; k < end; ++k)
-            run.push_back(links[chain[k]]);
-          if (failed(fuseRun(run)))
-            return signalPassFailure();
-        }
+        if (end - pos >= 2 &&
+            failed(fuseRun(ArrayRef<Link>(chain).slice(pos, end - pos))))
+          return signalPassFailure();
         pos = end;
       }
     }

@@ -97,7 +97,9 @@ def FFNFusion : Pass<"ffn-fusion"> {
     each block feeds only the next block's normalisation and its residual
     add. Runs hold at most `max-run` blocks (0: no limit); a block carrying
     `ffn.fusion_max_run` (i64) caps the run that starts at it instead (1:
-    no run starts there); ffn-compile's error budget sets it.
+    no run starts there); ffn-compile sets it for its error budget and for
+    `--ffn-fusion=auto`, whose runs it measures on calibration data
+    (`findFusionChains` in FFNFusion.h gives it the chains).
 
     The approximation's error is measured on `calibration-rows` random
     N(0, 1) rows: the run applied sequentially against the fused block, on
