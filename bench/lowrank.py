@@ -10,7 +10,10 @@ compiled dense (-O2) and with each ``--lowrank`` setting (default ``rank:64``,
 other and each in its own process with the same number of threads, the
 median latency of every binary (``--bench N``), and prints per setting: the
 FFN FLOPs kept (from the FFN report), the latency ratio dense / setting
-(above 1: the factored binary is faster), the error the compiler reported
+(above 1: the factored binary is faster), the gain of the fused low-rank
+kernel (both thin GEMMs in one thread tile of token rows, the default)
+over the same setting compiled with ``--fuse-low-rank=false`` (separate
+GEMMs), the error the compiler reported
 (measured on its own random rows) and the error of the binary's output
 against the dense binary's on the model's N(0, 1) input (both
 ``|y - y_dense| / |y_dense|``, Frobenius). The load average is printed before
@@ -46,14 +49,18 @@ from ffn_tools.model import FFNSpec  # noqa: E402
 DEFAULT_SETTINGS = ("rank:64", "rank:128", "rank:256", "flops:0.5")
 
 
-def run_setting(model_dir: str, ffn_compile: str, setting: str, iters: int, threads: int) -> dict:
-    """Compiles and times one setting ("dense" or a --lowrank value)."""
-    tag = setting.replace(":", "_")
+def run_setting(model_dir: str, ffn_compile: str, setting: str, iters: int, threads: int,
+                fused: bool = True) -> dict:
+    """Compiles and times one setting ("dense" or a --lowrank value), with
+    the low-rank pairs fused (the default) or apart."""
+    tag = setting.replace(":", "_") + ("" if fused else "_apart")
     exe = os.path.join(model_dir, f"model_{tag}")
     report = os.path.join(model_dir, f"report_{tag}.json")
     args = ["-O2", f"--ffn-report={report}"]
     if setting != "dense":
         args.append(f"--lowrank={setting}")
+    if not fused:
+        args.append("--fuse-low-rank=false")
     result = {"setting": setting}
     result["compile_s"] = timing.compile_model(ffn_compile, os.path.join(model_dir, "model.mlir"), exe, args)
     out_dir = os.path.join(model_dir, f"out_{tag}")
@@ -90,6 +97,9 @@ def main(argv=None) -> int:
         for setting in ["dense"] + args.settings:
             print(f"{setting}: compiling and timing ...", flush=True)
             results.append(run_setting(model_dir, ffn_compile, setting, args.iters, args.threads))
+            if setting != "dense":
+                apart = run_setting(model_dir, ffn_compile, setting, args.iters, args.threads, fused=False)
+                results[-1]["apart_ms"] = apart["ms"]
         dense = results[0]
         y_dense = np.load(dense["y"])
         for r in results:
@@ -104,17 +114,22 @@ def main(argv=None) -> int:
             shutil.rmtree(work_dir, ignore_errors=True)
     load_after = timing.loadavg()
 
-    head = (f"{'setting':<11} {'ms':>9} {'dense/this':>10} {'FLOPs kept':>10} {'reported err':>12}"
+    head = (f"{'setting':<11} {'ms':>9} {'dense/this':>10} {'apart ms':>9} {'apart/this':>10}"
+            f" {'FLOPs kept':>10} {'reported err':>12}"
             f" {'measured err':>12} {'compile s':>9}")
     print()
     print(head)
     print("-" * len(head))
     for r in results:
         rep = "-" if r["reported_error"] is None else f"{r['reported_error']:.3e}"
-        print(f"{r['setting']:<11} {timing.fmt_ms(r['ms']):>9} {r['speedup']:>10.2f} {r['flops_kept']:>10.3f}"
+        apart = r.get("apart_ms")
+        apart_cols = (f"{timing.fmt_ms(apart):>9} {apart / r['ms']:>10.2f}" if apart else f"{'-':>9} {'-':>10}")
+        print(f"{r['setting']:<11} {timing.fmt_ms(r['ms']):>9} {r['speedup']:>10.2f} {apart_cols}"
+              f" {r['flops_kept']:>10.3f}"
               f" {rep:>12} {r['measured_error']:>12.3e} {r['compile_s']:>9.1f}")
     print()
-    print("dense/this = dense median ms / this median ms (above 1: faster than dense); errors are")
+    print("dense/this = dense median ms / this median ms (above 1: faster than dense); apart = the same")
+    print("setting with --fuse-low-rank=false (separate GEMMs), apart/this its time over the fused kernel's; errors are")
     print("|y - y_dense| / |y_dense|: reported by the compiler on its calibration rows, measured on x.npy")
     print(f"load average after: {load_after}")
     if args.json:

@@ -578,6 +578,7 @@ LogicalResult mlir::ffn::emitNative(MLIRContext &context,
   CPUPipelineOptions cpuOptions;
   cpuOptions.vectorWidth = getVectorWidth(**tm);
   cpuOptions.fuseFFN = options.fuseFFN;
+  cpuOptions.fuseLowRank = options.fuseLowRank;
   cpuOptions.activationSparsity = options.activationSparsity;
   cpuOptions.activationSparsityRemarks = options.printReport;
   LogicalResult built =

@@ -32,9 +32,10 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
         "ffn-cpu-fuse-elementwise,canonicalize,cse,";
   if (options.vectorize)
     os << llvm::formatv("func.func(ffn-cpu-tile-and-vectorize{{vector-width={0} "
-                        "fuse-ffn={1}}),canonicalize,cse,",
+                        "fuse-ffn={1} fuse-low-rank={2}}),canonicalize,cse,",
                         options.vectorWidth.getValue(),
-                        options.fuseFFN.getValue());
+                        options.fuseFFN.getValue(),
+                        options.fuseLowRank.getValue());
   // Buffers: outputs become caller-owned out-parameters.
   os << "eliminate-empty-tensors,"
         "one-shot-bufferize{bufferize-function-boundaries "

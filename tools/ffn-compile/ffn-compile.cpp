@@ -94,6 +94,12 @@ static cl::opt<std::string> fuseFFN(
     cl::desc("CPU whole-FFN fusion (no [T, H] intermediate): auto (where it "
              "pays), always or never"),
     cl::cat(category));
+static cl::opt<bool> fuseLowRank(
+    "fuse-low-rank", cl::init(true),
+    cl::desc("CPU: --lowrank's two thin GEMMs in one thread tile of token "
+             "rows, the [rows, r] product kept in cache (default on; "
+             "--fuse-low-rank=false keeps them apart)"),
+    cl::cat(category));
 static cl::opt<std::string> activationSparsity(
     "activation-sparsity", cl::init("never"),
     cl::desc("CPU exact activation sparsity for ReLU FFNs (the down "
@@ -285,6 +291,7 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel;
   options.cpu = cpu;
   options.fuseFFN = fuseFFN;
+  options.fuseLowRank = fuseLowRank;
   options.activationSparsity = activationSparsity;
   options.ffnWidths = ffnWidths;
   options.lowRank = lowRank;

@@ -105,6 +105,10 @@ def CPUTileAndVectorize : Pass<"ffn-cpu-tile-and-vectorize",
            "size of the [T, H] intermediate from which auto fuses the FFN">,
     Option<"hiddenTile", "hidden-tile", "int64_t", /*default=*/"256",
            "neurons per step of the hidden loop of a fused FFN">,
+    Option<"fuseLowRank", "fuse-low-rank", "bool", /*default=*/"true",
+           "low-rank pairs (a GEMM reading a thin GEMM's [T, r] product) in "
+           "one thread tile of token rows, the [rows, r] product kept in "
+           "cache (pairs with too few rows for two tiles stay apart)">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

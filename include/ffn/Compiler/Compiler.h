@@ -61,6 +61,9 @@ struct CompileOptions {
   std::string gpuGemm = "cublas";
   /// CPU whole-FFN fusion: "auto" (where it pays), "always" or "never".
   std::string fuseFFN = "auto";
+  /// CPU low-rank pairs (--lowrank's two thin GEMMs) in one thread tile of
+  /// token rows.
+  bool fuseLowRank = true;
   /// CPU exact activation sparsity for ReLU FFNs (the down projection skips
   /// the weights of zero neurons): "never" (default: it pays only for
   /// activations about 90% zero, which only the run knows), "auto" (1-token

@@ -38,6 +38,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Whole-FFN fusion, no [T, H] intermediate: auto (where "
                      "it pays), always or never"),
       llvm::cl::init("auto")};
+  PassOptions::Option<bool> fuseLowRank{
+      *this, "fuse-low-rank",
+      llvm::cl::desc("Low-rank pairs x·Bᵀ·Aᵀ in one thread tile of token "
+                     "rows (the [rows, r] product stays in cache)"),
+      llvm::cl::init(true)};
   PassOptions::Option<std::string> activationSparsity{
       *this, "activation-sparsity",
       llvm::cl::desc("Exact activation sparsity for ReLU FFNs (the down "
