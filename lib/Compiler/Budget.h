@@ -28,7 +28,8 @@ struct FFNReport;
 
 /// Canonicalisation (-O1 and above) and the exact FFN rewrites that come
 /// before the approximate ones (-O2 and above): norm folding, RePaViT,
-/// neuron sorting.
+/// neuron sorting. Frees the weights they replace: `module` must be the only
+/// module of its context that uses them.
 LogicalResult runExactFFNPasses(ModuleOp module, unsigned optLevel);
 
 /// Whether `options` asks for an approximate rewrite that will run.

@@ -11,6 +11,7 @@
 #include "Budget.h"
 #include "CudaBackend.h"
 #include "Glue.h"
+#include "WeightObject.h"
 #include "ffn/Codegen/Passes.h"
 #include "ffn/Compiler/Report.h"
 #include "ffn/Dialect/FFN/Transforms/FFNFusion.h"
@@ -32,6 +33,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LLVMContext.h"
@@ -212,6 +214,19 @@ static std::string libraryName(StringRef outputPath) {
   return name;
 }
 
+namespace {
+/// Frees the weights a pass left unused (replaced by a transposed or packed
+/// copy) after every pass on the whole module, so that dead copies do not pile
+/// up during the lowering. Only for a module alone in its context: the
+/// weights another module refers to would be freed too.
+struct ReleaseWeightsInstrumentation : public PassInstrumentation {
+  void runAfterPass(Pass *pass, Operation *op) override {
+    if (isa<ModuleOp>(op))
+      releaseUnusedWeights(op->getContext(), op);
+  }
+};
+} // namespace
+
 /// Runs the FFN-level passes of an optimisation level.
 /// Recognises the FFNs of an imported graph (the `ffn-raise` pipeline) at
 /// -O1 and above; -O0 compiles the graph as it was given, the reference the
@@ -220,6 +235,8 @@ static LogicalResult raiseFFNs(ModuleOp module, unsigned optLevel) {
   if (optLevel == 0)
     return success();
   PassManager pm(module->getContext());
+  // The importer's weights that raising transposes are freed as it goes.
+  pm.addInstrumentation(std::make_unique<ReleaseWeightsInstrumentation>());
   buildRaisePipeline(pm);
   return pm.run(module);
 }
@@ -227,6 +244,8 @@ static LogicalResult raiseFFNs(ModuleOp module, unsigned optLevel) {
 LogicalResult mlir::ffn::runExactFFNPasses(ModuleOp module,
                                            unsigned optLevel) {
   PassManager pm(module->getContext());
+  // Folded and permuted weights replace the originals, freed as they go.
+  pm.addInstrumentation(std::make_unique<ReleaseWeightsInstrumentation>());
   if (optLevel >= 1) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
@@ -436,7 +455,8 @@ static FailureOr<std::string> findRuntimeLibrary(MLIRContext &ctx,
 static LogicalResult linkArtifact(MLIRContext &ctx,
                                   const CompileOptions &options,
                                   const ModelInterface &model,
-                                  StringRef libName, StringRef objectPath,
+                                  StringRef libName,
+                                  ArrayRef<std::string> objects,
                                   StringRef workDir) {
   bool lib = options.emit == EmitKind::Lib;
   SmallString<256> gluePath(workDir);
@@ -455,7 +475,7 @@ static LogicalResult linkArtifact(MLIRContext &ctx,
   if (lib)
     args.push_back("-shared");
   args.push_back(std::string(gluePath));
-  args.push_back(objectPath.str());
+  args.insert(args.end(), objects.begin(), objects.end());
   if (options.target == "cuda") {
     FailureOr<std::vector<std::string>> cuda = getCUDALinkInputs(ctx, options);
     if (failed(cuda))
@@ -484,18 +504,6 @@ static LogicalResult linkArtifact(MLIRContext &ctx,
     os << generateLibraryHeader(model, libName);
   });
 }
-
-namespace {
-/// Frees the weights a pass left unused (replaced by a transposed or packed
-/// copy) after every pass on the whole module, so that dead copies do not pile
-/// up during the lowering.
-struct ReleaseWeightsInstrumentation : public PassInstrumentation {
-  void runAfterPass(Pass *pass, Operation *op) override {
-    if (isa<ModuleOp>(op))
-      releaseUnusedWeights(op->getContext(), op);
-  }
-};
-} // namespace
 
 LogicalResult mlir::ffn::compile(MLIRContext &context,
                                  const CompileOptions &givenOptions) {
@@ -595,6 +603,44 @@ LogicalResult mlir::ffn::emitNative(MLIRContext &context,
   if (gemmReport)
     gemmReport->print(llvm::errs());
 
+  // Linked artifacts: the intermediate files' folder, and for the CPU the
+  // weights written from their blobs into an object of their own, so that
+  // neither LLVM nor its object writer holds a copy of them.
+  bool link = options.emit == EmitKind::Lib || options.emit == EmitKind::Exe;
+  SmallString<128> workDir;
+  if (link) {
+    if (std::error_code ec =
+            llvm::sys::fs::createUniqueDirectory("ffn-compile", workDir)) {
+      driverError(context) << "cannot create a temporary directory: "
+                           << ec.message();
+      return failure();
+    }
+  }
+  llvm::scope_exit removeWorkDir([&] {
+    if (workDir.empty())
+      return;
+    if (options.keepTemps)
+      llvm::errs() << "ffn-compile: intermediate files kept in " << workDir
+                   << "\n";
+    else
+      llvm::sys::fs::remove_directories(workDir);
+  });
+  SmallString<256> weightsPath;
+  if (link && options.target == "cpu") {
+    weightsPath = workDir;
+    llvm::sys::path::append(weightsPath, libName + "_weights.o");
+    FailureOr<int64_t> moved =
+        externalizeWeights(*module, libName, weightsPath, error);
+    if (failed(moved)) {
+      driverError(context) << error;
+      return failure();
+    }
+    if (*moved == 0)
+      weightsPath.clear();
+    else if (releaseWeights)
+      releaseUnusedWeights(&context, *module);
+  }
+
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*module, llvmContext, libName);
@@ -636,23 +682,12 @@ LogicalResult mlir::ffn::emitNative(MLIRContext &context,
   if (options.emit == EmitKind::Obj)
     return writeObject(options.outputPath);
 
-  SmallString<128> workDir;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory("ffn-compile", workDir)) {
-    driverError(context) << "cannot create a temporary directory: "
-                         << ec.message();
-    return failure();
-  }
   SmallString<256> objectPath(workDir);
   llvm::sys::path::append(objectPath, libName + ".o");
-  LogicalResult result = writeObject(objectPath);
-  if (succeeded(result))
-    result = linkArtifact(context, options, model, libName, objectPath,
-                          workDir);
-  if (options.keepTemps)
-    llvm::errs() << "ffn-compile: intermediate files kept in " << workDir
-                 << "\n";
-  else
-    llvm::sys::fs::remove_directories(workDir);
-  return result;
+  if (failed(writeObject(objectPath)))
+    return failure();
+  SmallVector<std::string, 2> objects = {std::string(objectPath)};
+  if (!weightsPath.empty())
+    objects.push_back(std::string(weightsPath));
+  return linkArtifact(context, options, model, libName, objects, workDir);
 }

@@ -29,6 +29,9 @@
 #include "llvm/Support/WithColor.h"
 
 #include <cmath>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <optional>
 
 using namespace llvm;
@@ -165,6 +168,14 @@ static cl::opt<bool> keepTemps("keep-temps",
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+#if defined(__GLIBC__)
+  // Weights are big blocks that the passes replace by transformed copies.
+  // glibc raises its mmap threshold as big blocks are freed and then serves
+  // them from the heap, which it rarely gives back; with a fixed threshold
+  // every freed weight goes back to the system at once (on a 12-layer
+  // BERT-base, peak memory 2.5x instead of 2.7x the weights).
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
