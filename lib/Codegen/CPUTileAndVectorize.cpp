@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
@@ -32,6 +33,8 @@
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/Debug.h"
+
+#include <unordered_map>
 
 #define DEBUG_TYPE "ffn-cpu-tile-and-vectorize"
 
@@ -411,10 +414,14 @@ namespace {
 /// padded), made once per constant at compile time. Constants with equal
 /// type and contents share one packed copy: ffn-dedup-weights leaves one
 /// constant per shared weight, but the lowering transposes it once per
-/// linear, into separate blobs.
+/// linear, into separate blobs. With `release` (the blobs one op refers
+/// to), a constant whose last reader has been pointed at its packed copy is
+/// erased and its blob freed at once, so that the pass does not hold every
+/// weight twice.
 class WeightPacker {
 public:
-  explicit WeightPacker(int64_t nr) : nr(nr) {}
+  WeightPacker(int64_t nr, const llvm::StringSet<> *release)
+      : nr(nr), release(release) {}
 
   /// Points `op`'s B operand at the packed weight. `op` must read B columns
   /// starting at a multiple of nr, at most nr wide. Leaves `op` unchanged
@@ -460,45 +467,42 @@ public:
          rewriter.getIndexAttr(1)});
     rewriter.modifyOpInPlace(
         op, [&] { op.getDpsInputOperand(1)->set(slice); });
+    if (release)
+      eraseIfUnused(rewriter, b);
   }
 
 private:
+  /// Erases the slices leading from `value` to its constant as they become
+  /// unused, then the constant, freeing its blob when no other op refers
+  /// to it.
+  void eraseIfUnused(RewriterBase &rewriter, Value value) {
+    while (Operation *def = value.getDefiningOp()) {
+      if (!def->use_empty())
+        return;
+      if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+        value = slice.getSource();
+        rewriter.eraseOp(def);
+        continue;
+      }
+      auto constant = dyn_cast<arith::ConstantOp>(def);
+      if (!constant)
+        return;
+      auto attr = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+      packed.erase(value);
+      rewriter.eraseOp(def);
+      if (attr && release->contains(attr.getRawHandle().getKey()))
+        releaseWeight(attr);
+      return;
+    }
+  }
+
   /// The packed copy of the constant `weight` for `user`, or null.
   Value getPacked(RewriterBase &rewriter, Value weight, Operation *user) {
     auto it = packed.find(weight);
     if (it != packed.end())
       return it->second;
     Value result;
-    std::optional<WeightData> data = WeightData::fromValue(weight);
-    // An equal constant packed before: its packed copy serves `user` too
-    // when it is defined before `user` in a block enclosing it.
-    std::optional<size_t> hash;
-    auto bytes = [](const WeightData &d) {
-      return StringRef(reinterpret_cast<const char *>(d.values().data()),
-                       d.values().size() * sizeof(float));
-    };
-    if (data) {
-      auto [hashIt, inserted] = hashes.try_emplace(weight);
-      // Bit 1 cleared: never DenseMap's empty or tombstone key.
-      if (inserted)
-        hashIt->second =
-            static_cast<size_t>(llvm::hash_combine(
-                data->getType(), llvm::hash_value(bytes(*data)))) &
-            ~size_t(2);
-      hash = hashIt->second;
-      for (const PackedContents &prior : byContents[*hash]) {
-        // Bitwise: -0.0 and 0.0 (or NaN payloads) are different weights.
-        if (prior.data.getType() != data->getType() ||
-            bytes(prior.data) != bytes(*data))
-          continue;
-        Operation *def = prior.packed.getDefiningOp();
-        Operation *ancestor = def->getBlock()->findAncestorOpInBlock(*user);
-        // Not cached per `weight`: each user checks dominance itself.
-        if (ancestor && def->isBeforeInBlock(ancestor))
-          return prior.packed;
-      }
-    }
-    if (data) {
+    if (std::optional<WeightData> data = WeightData::fromValue(weight)) {
       ArrayRef<int64_t> shape = data->getType().getShape();
       int64_t k = shape[0], n = shape[1], panels = llvm::divideCeil(n, nr);
       std::vector<float> dst(panels * k * nr, 0.0f);
@@ -508,26 +512,42 @@ private:
           dst[((c / nr) * k + row) * nr + c % nr] = src[row * n + c];
       auto type = RankedTensorType::get({panels, k, nr},
                                         data->getType().getElementType());
+      // An equal packed copy made before serves `user` too when it is
+      // defined before `user` in a block enclosing it. Compared packed (the
+      // weights they came from may be freed by now); bitwise: -0.0 and 0.0
+      // (or NaN payloads) are different weights.
+      StringRef bytes(reinterpret_cast<const char *>(dst.data()),
+                      dst.size() * sizeof(float));
+      size_t hash = static_cast<size_t>(
+          llvm::hash_combine(type, llvm::hash_value(bytes)));
+      for (Value prior : byContents[hash]) {
+        std::optional<WeightData> priorData = WeightData::fromValue(prior);
+        if (!priorData || priorData->getType() != type ||
+            StringRef(reinterpret_cast<const char *>(
+                          priorData->values().data()),
+                      priorData->values().size() * sizeof(float)) != bytes)
+          continue;
+        Operation *def = prior.getDefiningOp();
+        Operation *ancestor = def->getBlock()->findAncestorOpInBlock(*user);
+        // Not cached per `weight`: each user checks dominance itself.
+        if (ancestor && def->isBeforeInBlock(ancestor))
+          return prior;
+      }
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointAfterValue(weight);
       result = createWeightConstant(rewriter, weight.getLoc(), type, dst,
                                     "weight_packed");
-      byContents[*hash].push_back({std::move(*data), result});
+      byContents[hash].push_back(result);
     }
     packed[weight] = result;
     return result;
   }
 
-  /// A packed constant and the contents it was packed from.
-  struct PackedContents {
-    WeightData data;
-    Value packed;
-  };
-
   int64_t nr;
+  const llvm::StringSet<> *release;
   llvm::DenseMap<Value, Value> packed;
-  llvm::DenseMap<Value, size_t> hashes;
-  llvm::DenseMap<size_t, SmallVector<PackedContents, 1>> byContents;
+  /// Packed copies by a hash of their type and contents.
+  std::unordered_map<size_t, SmallVector<Value, 1>> byContents;
 };
 } // namespace
 
@@ -811,7 +831,10 @@ void CPUTileAndVectorizePass::runOnOperation() {
   // Constant weights (now with static tile shapes) are read by the register tiles from panels of nr
   // contiguous columns, packed at compile time: the K loop then streams
   // through memory instead of striding over whole rows.
-  WeightPacker packer(reg.nr);
+  llvm::StringSet<> single;
+  if (releaseWeights)
+    single = findSinglyReferencedWeights(func);
+  WeightPacker packer(reg.nr, releaseWeights ? &single : nullptr);
   func.walk([&](linalg::MatmulOp op) {
     if (!op->hasAttr(kPackBAttr))
       return;

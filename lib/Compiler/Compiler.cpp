@@ -260,7 +260,11 @@ LogicalResult mlir::ffn::runExactFFNPasses(ModuleOp module,
     pm.addPass(createRepavitReparam());
     // Neuron order before fusion: fusion concatenates gate and up into one
     // weight, a form the permutation does not take apart.
-    pm.addPass(createPermuteNeurons());
+    // The compiled module is alone with its weights: permuted weights may
+    // overwrite their originals.
+    PermuteNeuronsOptions permute;
+    permute.reuseWeightBuffers = true;
+    pm.addPass(createPermuteNeurons(permute));
   }
   return pm.run(module);
 }
@@ -587,6 +591,9 @@ LogicalResult mlir::ffn::emitNative(MLIRContext &context,
   cpuOptions.vectorWidth = getVectorWidth(**tm);
   cpuOptions.fuseFFN = options.fuseFFN;
   cpuOptions.fuseLowRank = options.fuseLowRank;
+  // Only the final build has its weights to itself; calibration builds
+  // share them with the module the budget works on.
+  cpuOptions.reuseWeightBuffers = releaseWeights;
   cpuOptions.activationSparsity = options.activationSparsity;
   cpuOptions.activationSparsityRemarks = options.printReport;
   LogicalResult built =
@@ -686,6 +693,8 @@ LogicalResult mlir::ffn::emitNative(MLIRContext &context,
   llvm::sys::path::append(objectPath, libName + ".o");
   if (failed(writeObject(objectPath)))
     return failure();
+  // The linker runs next: the LLVM module's memory goes back first.
+  llvmModule.reset();
   SmallVector<std::string, 2> objects = {std::string(objectPath)};
   if (!weightsPath.empty())
     objects.push_back(std::string(weightsPath));

@@ -28,14 +28,18 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
                         options.vectorWidth.getValue(),
                         options.activationSparsityRemarks.getValue());
   // ffn → linalg, and elementwise chains fused into single generics.
-  os << "func.func(convert-ffn-to-linalg,convert-elementwise-to-linalg),"
+  os << llvm::formatv("func.func(convert-ffn-to-linalg{{reuse-weight-buffers={0}}",
+                      options.reuseWeightBuffers.getValue())
+     << ",convert-elementwise-to-linalg),"
         "ffn-cpu-fuse-elementwise,canonicalize,cse,";
   if (options.vectorize)
     os << llvm::formatv("func.func(ffn-cpu-tile-and-vectorize{{vector-width={0} "
-                        "fuse-ffn={1} fuse-low-rank={2}}),canonicalize,cse,",
+                        "fuse-ffn={1} fuse-low-rank={2} release-weights={3}}),"
+                        "canonicalize,cse,",
                         options.vectorWidth.getValue(),
                         options.fuseFFN.getValue(),
-                        options.fuseLowRank.getValue());
+                        options.fuseLowRank.getValue(),
+                        options.reuseWeightBuffers.getValue());
   // Buffers: outputs become caller-owned out-parameters.
   os << "eliminate-empty-tensors,"
         "one-shot-bufferize{bufferize-function-boundaries "

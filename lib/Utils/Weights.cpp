@@ -14,6 +14,8 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace mlir::ffn;
 
@@ -101,6 +103,52 @@ std::optional<std::vector<int32_t>> mlir::ffn::readIndexConstant(Value value) {
   for (const APInt &v : dense.getValues<APInt>())
     values.push_back(static_cast<int32_t>(v.getSExtValue()));
   return values;
+}
+
+llvm::StringSet<> mlir::ffn::findSinglyReferencedWeights(Operation *root) {
+  llvm::StringMap<unsigned> count;
+  root->walk([&](Operation *op) {
+    llvm::StringSet<> keys;
+    op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+      keys.insert(attr.getRawHandle().getKey());
+    });
+    for (const auto &key : keys)
+      ++count[key.getKey()];
+  });
+  llvm::StringSet<> single;
+  for (const auto &entry : count)
+    if (entry.getValue() == 1)
+      single.insert(entry.getKey());
+  return single;
+}
+
+Value mlir::ffn::reuseWeightConstant(OpBuilder &builder, Location loc,
+                                     RankedTensorType type,
+                                     ArrayRef<float> data, Value old,
+                                     const llvm::StringSet<> &single) {
+  auto constant = old.getDefiningOp<arith::ConstantOp>();
+  if (!constant || !old.hasOneUse())
+    return nullptr;
+  auto attr = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+  if (!attr || !single.contains(attr.getRawHandle().getKey()))
+    return nullptr;
+  AsmResourceBlob *blob = attr.getRawHandle().getBlob();
+  if (!blob || !blob->isMutable() ||
+      blob->getData().size() != data.size() * sizeof(float))
+    return nullptr;
+  std::memcpy(blob->getMutableData().data(), data.data(),
+              data.size() * sizeof(float));
+  return arith::ConstantOp::create(
+      builder, loc, type,
+      DenseResourceElementsAttr::get(type, attr.getRawHandle()));
+}
+
+void mlir::ffn::releaseWeight(DenseResourceElementsAttr attr) {
+  DenseResourceElementsHandle handle = attr.getRawHandle();
+  if (AsmResourceBlob *blob = handle.getBlob(); blob && !blob->getData().empty())
+    DenseResourceElementsHandle::getManagerInterface(attr.getContext())
+        .getBlobManager()
+        .update(handle.getKey(), AsmResourceBlob());
 }
 
 size_t mlir::ffn::releaseUnusedWeights(MLIRContext *context, Operation *root) {

@@ -109,6 +109,10 @@ def CPUTileAndVectorize : Pass<"ffn-cpu-tile-and-vectorize",
            "low-rank pairs (a GEMM reading a thin GEMM's [T, r] product) in "
            "one thread tile of token rows, the [rows, r] product kept in "
            "cache (pairs with too few rows for two tiles stay apart)">,
+    Option<"releaseWeights", "release-weights", "bool", /*default=*/"false",
+           "Free each weight as soon as its packed copy replaces it (for "
+           "weights no other function or module refers to: ffn-compile's "
+           "final build)">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

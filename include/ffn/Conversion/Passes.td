@@ -15,8 +15,9 @@ def ConvertFFNToLinalg : Pass<"convert-ffn-to-linalg"> {
     Inlines every `ffn.mlp` body and lowers linear layers to `linalg.matmul`
     (the bias becomes the accumulator's initial value), activations and norms
     to `linalg.generic`. Constant weights are transposed at compile time to
-    the `[in, out]` layout the CPU kernels stream through; other weights get
-    a `linalg.transpose`. A block-diagonal linear becomes one
+    the `[in, out]` layout the CPU kernels stream through (with
+    `reuse-weight-buffers`, in the original's buffer when nothing else reads
+    it); other weights get a `linalg.transpose`. A block-diagonal linear becomes one
     `linalg.batch_matmul` over its blocks (weights `[K, in/K, out/K]`)
     between two copies that gather (or, without channel permutations,
     transpose) its input into `[K, rows, in/K]` and its product back to
@@ -29,6 +30,13 @@ def ConvertFFNToLinalg : Pass<"convert-ffn-to-linalg"> {
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect",
+  ];
+  let options = [
+    Option<"reuseWeightBuffers", "reuse-weight-buffers", "bool",
+           /*default=*/"false",
+           "Write transposed weights over the originals when only their "
+           "linear reads them (for weights no other function or module "
+           "refers to: ffn-compile's final build)">,
   ];
 }
 

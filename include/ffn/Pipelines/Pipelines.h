@@ -43,6 +43,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Low-rank pairs x·Bᵀ·Aᵀ in one thread tile of token "
                      "rows (the [rows, r] product stays in cache)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> reuseWeightBuffers{
+      *this, "reuse-weight-buffers",
+      llvm::cl::desc("Transform the weights in their own buffers and free "
+                     "the ones a packed copy replaces at once (only for a "
+                     "module alone with its weights; ffn-compile's final "
+                     "build)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> activationSparsity{
       *this, "activation-sparsity",
       llvm::cl::desc("Exact activation sparsity for ReLU FFNs (the down "

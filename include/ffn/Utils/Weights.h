@@ -14,6 +14,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/ArrayRef.h"
 #include <optional>
 #include <vector>
@@ -53,6 +54,25 @@ Value createIndexConstant(OpBuilder &builder, Location loc,
 /// The contents of `value` when it is a static i32 `arith.constant` (dense or
 /// dense_resource), or std::nullopt.
 std::optional<std::vector<int32_t>> readIndexConstant(Value value);
+
+/// The keys of the resource blobs (dense_resource weights) that exactly one
+/// operation under `root` refers to.
+llvm::StringSet<> findSinglyReferencedWeights(Operation *root);
+
+/// Stores a weight of `type` holding `data` in the blob of `old` instead of
+/// a new one, so that a rewrite (transposition, permutation) does not hold
+/// two copies of the weights: when `old` is an `arith.constant` with at
+/// most one use whose mutable dense_resource blob has exactly data's size
+/// and a key in `single` (findSinglyReferencedWeights), overwrites the blob
+/// with `data` and returns a new constant of `type` on it. `old` must not be
+/// read again. Returns null otherwise. Only for modules alone with their
+/// weights: another module of the context could refer to the same blob.
+Value reuseWeightConstant(OpBuilder &builder, Location loc,
+                          RankedTensorType type, llvm::ArrayRef<float> data,
+                          Value old, const llvm::StringSet<> &single);
+
+/// Frees the blob of `attr` at once; nothing may read it again.
+void releaseWeight(DenseResourceElementsAttr attr);
 
 /// Frees the data of the builtin dialect's resource blobs (dense_resource
 /// weights) that no operation under `root` refers to any more: weights

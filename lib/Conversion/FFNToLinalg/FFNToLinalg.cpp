@@ -157,7 +157,8 @@ void mlir::ffn::inlineMlpBodies(Operation *root) {
   }
 }
 
-Value mlir::ffn::transposeWeight(OpBuilder &b, Location loc, Value weight) {
+Value mlir::ffn::transposeWeight(OpBuilder &b, Location loc, Value weight,
+                                 const llvm::StringSet<> *reuse) {
   auto wType = cast<RankedTensorType>(weight.getType());
   auto tType = RankedTensorType::get(
       {wType.getDimSize(1), wType.getDimSize(0)}, wType.getElementType());
@@ -175,6 +176,9 @@ Value mlir::ffn::transposeWeight(OpBuilder &b, Location loc, Value weight) {
         for (int64_t r = r0, re = std::min(rows, r0 + kBlock); r < re; ++r)
           for (int64_t c = c0, ce = std::min(cols, c0 + kBlock); c < ce; ++c)
             dst[c * rows + r] = src[r * cols + c];
+    if (reuse)
+      if (Value reused = reuseWeightConstant(b, loc, tType, dst, weight, *reuse))
+        return reused;
     return createWeightConstant(b, loc, tType, dst, "weight_t");
   }
   Value init = tensor::EmptyOp::create(
@@ -242,8 +246,11 @@ Value mlir::ffn::expandTokenRows(OpBuilder &b, Location loc,
 
 namespace {
 struct LinearToMatmul : public OpRewritePattern<LinearOp> {
-  using OpRewritePattern::OpRewritePattern;
-
+  /// With `reuse` (the blobs one op refers to), transposed weights overwrite
+  /// their originals.
+  LinearToMatmul(MLIRContext *ctx, const llvm::StringSet<> *reuse = nullptr)
+      : OpRewritePattern(ctx, /*benefit=*/reuse ? 2 : 1), reuse(reuse) {}
+  const llvm::StringSet<> *reuse;
 
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
@@ -255,7 +262,7 @@ struct LinearToMatmul : public OpRewritePattern<LinearOp> {
     TokenRows rows = collapseTokenRows(rewriter, loc, x);
     Value rows2d = rows.matrix;
 
-    Value wT = transposeWeight(rewriter, loc, op.getWeight());
+    Value wT = transposeWeight(rewriter, loc, op.getWeight(), reuse);
     OpFoldResult m = tensor::getMixedSize(rewriter, loc, rows2d, 0);
     OpFoldResult n = tensor::getMixedSize(rewriter, loc, wT, 1);
     Value init = tensor::EmptyOp::create(rewriter, loc,
@@ -691,6 +698,7 @@ struct BatchNormToLinalg : public OpRewritePattern<BatchNormOp> {
 
 struct ConvertFFNToLinalgPass
     : public ffn::impl::ConvertFFNToLinalgBase<ConvertFFNToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     inlineMlpBodies(getOperation());
     MLIRContext *ctx = &getContext();
@@ -698,6 +706,12 @@ struct ConvertFFNToLinalgPass
     target.addIllegalDialect<FFNDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
+    llvm::StringSet<> single;
+    if (reuseWeightBuffers) {
+      single = findSinglyReferencedWeights(getOperation());
+      // The higher benefit: it takes the linears before the plain pattern.
+      patterns.add<LinearToMatmul>(ctx, &single);
+    }
     populateFFNToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace mlir {
 namespace ffn {
@@ -35,7 +36,8 @@ Value expandTokenRows(OpBuilder &b, Location loc, const TokenRows &rows,
 /// The `[rows, cols]` `weight` as `[cols, rows]`: transposed at compile time
 /// when it is a constant (a splat stays a splat), by linalg.transpose
 /// otherwise.
-Value transposeWeight(OpBuilder &b, Location loc, Value weight);
+Value transposeWeight(OpBuilder &b, Location loc, Value weight,
+                      const llvm::StringSet<> *reuse = nullptr);
 
 } // namespace ffn
 } // namespace mlir

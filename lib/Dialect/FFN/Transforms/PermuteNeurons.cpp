@@ -47,7 +47,11 @@ static constexpr llvm::StringLiteral kRewriteName = "permute-neurons";
 namespace {
 /// Sorts the neurons of one recognised `ffn.mlp` by descending score.
 struct PermuteMlpNeurons : public OpRewritePattern<MlpOp> {
-  using OpRewritePattern::OpRewritePattern;
+  /// With `single` (the blobs one op refers to), permuted weights overwrite
+  /// their originals instead of being new blobs.
+  PermuteMlpNeurons(MLIRContext *ctx, const llvm::StringSet<> *single)
+      : OpRewritePattern(ctx), single(single) {}
+  const llvm::StringSet<> *single;
 
   LogicalResult matchAndRewrite(MlpOp mlp,
                                 PatternRewriter &rewriter) const override {
@@ -90,8 +94,14 @@ struct PermuteMlpNeurons : public OpRewritePattern<MlpOp> {
     for (const NeuronParam &p : layout.params) {
       std::vector<float> data = selectNeurons(p, perm);
       Value old = mlp.getArgs()[p.argIndex];
-      Value updated = createWeightConstant(
-          rewriter, old.getLoc(), p.data.getType(), data, "permuted_weight");
+      Value updated =
+          single ? reuseWeightConstant(rewriter, old.getLoc(),
+                                       p.data.getType(), data, old, *single)
+                 : Value();
+      if (!updated)
+        updated = createWeightConstant(rewriter, old.getLoc(),
+                                       p.data.getType(), data,
+                                       "permuted_weight");
       rewriter.modifyOpInPlace(mlp,
                                [&] { mlp->setOperand(p.argIndex, updated); });
       if (Operation *def = old.getDefiningOp(); def && old.use_empty())
@@ -116,7 +126,11 @@ struct PermuteNeuronsPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populatePermuteNeuronsPatterns(patterns);
+    llvm::StringSet<> single;
+    if (reuseWeightBuffers)
+      single = findSinglyReferencedWeights(getOperation());
+    patterns.add<PermuteMlpNeurons>(&getContext(),
+                                    reuseWeightBuffers ? &single : nullptr);
     raise::applyRaisePatterns(getOperation(), std::move(patterns),
                               getArgument(), remarkFailures);
   }
@@ -124,5 +138,5 @@ struct PermuteNeuronsPass
 } // namespace
 
 void mlir::ffn::populatePermuteNeuronsPatterns(RewritePatternSet &patterns) {
-  patterns.add<PermuteMlpNeurons>(patterns.getContext());
+  patterns.add<PermuteMlpNeurons>(patterns.getContext(), nullptr);
 }

@@ -364,6 +364,11 @@ def PermuteNeurons : Pass<"ffn-permute-neurons"> {
     RemarkFailuresOption,
     Option<"score", "score", "std::string", /*default=*/"\"weight-norm\"",
            "Importance score: weight-norm or none">,
+    Option<"reuseWeightBuffers", "reuse-weight-buffers", "bool",
+           /*default=*/"false",
+           "Write the permuted weights over the originals when nothing else "
+           "refers to them (for a module alone with its weights: "
+           "ffn-compile)">,
   ];
 }
 
