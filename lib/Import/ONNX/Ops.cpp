@@ -511,12 +511,22 @@ static LogicalResult importLayerNormalization(NodeContext &n) {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-/// ReduceSum (`mean` false) or ReduceMean (`mean` true) of `x` over `axes`
-/// (absent: all), as a linalg.reduce sum, divided by the element count for
-/// the mean.
+namespace {
+/// The sum-based reductions.
+enum class Reduction {
+  Sum,       // ReduceSum
+  Mean,      // ReduceMean: the sum over the element count
+  SumSquare, // ReduceSumSquare: the sum of squares
+  L2,        // ReduceL2: the square root of the sum of squares
+};
+} // namespace
+
+/// The reduction `kind` of `x` over `axes` (absent: all), as a linalg.reduce
+/// sum (of squares for SumSquare and L2), then divided by the element count
+/// (Mean) or its square root taken (L2).
 static LogicalResult buildReduceSum(NodeContext &n, Value x,
                                     std::optional<SmallVector<int64_t>> axes,
-                                    bool mean) {
+                                    Reduction kind) {
   GraphImporter &g = n.importer;
   OpBuilder &b = g.getBuilder();
   FailureOr<int64_t> keepDims = g.getIntAttr(n, "keepdims", 1);
@@ -561,17 +571,23 @@ static LogicalResult buildReduceSum(NodeContext &n, Value x,
   Value init =
       linalg::FillOp::create(b, n.loc, ValueRange{zero}, ValueRange{empty})
           .getResult(0);
+  bool squares = kind == Reduction::SumSquare || kind == Reduction::L2;
   auto reduce = linalg::ReduceOp::create(
       b, n.loc, ValueRange{x}, ValueRange{init}, dims,
-      [](OpBuilder &nested, Location loc, ValueRange args) {
-        Value sum = arith::AddFOp::create(nested, loc, args[0], args[1]);
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        Value term = args[0];
+        if (squares)
+          term = arith::MulFOp::create(nested, loc, term, term);
+        Value sum = arith::AddFOp::create(nested, loc, term, args[1]);
         linalg::YieldOp::create(nested, loc, sum);
       });
   Value result = reduce.getResult(0);
-  if (mean)
+  if (kind == Reduction::Mean)
     result = arith::DivFOp::create(
         b, n.loc, result,
         g.splatF32(n.loc, keptType, static_cast<float>(count)));
+  if (kind == Reduction::L2)
+    result = math::SqrtOp::create(b, n.loc, result);
   if (*keepDims) {
     SmallVector<bool> kept;
     for (int64_t d = 0; d < rank; ++d)
@@ -583,9 +599,9 @@ static LogicalResult buildReduceSum(NodeContext &n, Value x,
   return g.setOutput(n, 0, result);
 }
 
-/// A reduction with its axes as an attribute (ReduceMean before opset 18,
-/// ReduceSum before 13).
-static LogicalResult importReduceAxesAttr(NodeContext &n, bool mean) {
+/// A reduction with its axes as an attribute (ReduceMean, ReduceL2 and
+/// ReduceSumSquare before opset 18, ReduceSum before 13).
+static LogicalResult importReduceAxesAttr(NodeContext &n, Reduction kind) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 1, 1)))
     return failure();
@@ -596,12 +612,12 @@ static LogicalResult importReduceAxesAttr(NodeContext &n, bool mean) {
       g.getIntsAttr(n, "axes");
   if (failed(axes))
     return failure();
-  return buildReduceSum(n, *x, *axes, mean);
+  return buildReduceSum(n, *x, *axes, kind);
 }
 
-/// A reduction with its axes as an optional constant input (ReduceMean
-/// from opset 18, ReduceSum from 13).
-static LogicalResult importReduceAxesInput(NodeContext &n, bool mean) {
+/// A reduction with its axes as an optional constant input (ReduceMean,
+/// ReduceL2 and ReduceSumSquare from opset 18, ReduceSum from 13).
+static LogicalResult importReduceAxesInput(NodeContext &n, Reduction kind) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 1, 2)))
     return failure();
@@ -630,20 +646,18 @@ static LogicalResult importReduceAxesInput(NodeContext &n, bool mean) {
     if (*noop)
       return g.setOutput(n, 0, *x);
   }
-  return buildReduceSum(n, *x, axes, mean);
+  return buildReduceSum(n, *x, axes, kind);
 }
 
-static LogicalResult importReduceMean13(NodeContext &n) {
-  return importReduceAxesAttr(n, /*mean=*/true);
+/// The handlers of a reduction: axes as an attribute, or (ReduceSum from
+/// opset 13, the others from 18) as an input.
+template <Reduction kind>
+static LogicalResult importReduceWithAttr(NodeContext &n) {
+  return importReduceAxesAttr(n, kind);
 }
-static LogicalResult importReduceMean18(NodeContext &n) {
-  return importReduceAxesInput(n, /*mean=*/true);
-}
-static LogicalResult importReduceSum1(NodeContext &n) {
-  return importReduceAxesAttr(n, /*mean=*/false);
-}
-static LogicalResult importReduceSum13(NodeContext &n) {
-  return importReduceAxesInput(n, /*mean=*/false);
+template <Reduction kind>
+static LogicalResult importReduceWithInput(NodeContext &n) {
+  return importReduceAxesInput(n, kind);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1018,10 +1032,14 @@ static const OpHandler kHandlers[] = {
     {"Pow", 1, importBinary<math::PowFOp>},
     {"Range", 11, importRange},
     {"Reciprocal", 1, importReciprocal},
-    {"ReduceMean", 1, importReduceMean13},
-    {"ReduceMean", 18, importReduceMean18},
-    {"ReduceSum", 1, importReduceSum1},
-    {"ReduceSum", 13, importReduceSum13},
+    {"ReduceL2", 1, importReduceWithAttr<Reduction::L2>},
+    {"ReduceL2", 18, importReduceWithInput<Reduction::L2>},
+    {"ReduceMean", 1, importReduceWithAttr<Reduction::Mean>},
+    {"ReduceMean", 18, importReduceWithInput<Reduction::Mean>},
+    {"ReduceSum", 1, importReduceWithAttr<Reduction::Sum>},
+    {"ReduceSum", 13, importReduceWithInput<Reduction::Sum>},
+    {"ReduceSumSquare", 1, importReduceWithAttr<Reduction::SumSquare>},
+    {"ReduceSumSquare", 18, importReduceWithInput<Reduction::SumSquare>},
     {"Relu", 1, importRelu},
     {"Reshape", 5, importReshape},
     {"Shape", 1, importShape},
