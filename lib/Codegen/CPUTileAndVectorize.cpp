@@ -655,8 +655,9 @@ tileLowRankFused(RewriterBase &rewriter, linalg::LinalgOp root, int64_t rowTile,
 /// Low-rank pair fusion: thread tiles of whole token rows compute both GEMMs
 /// of the pair, so each tile's `[rows, r]` product stays in cache and the
 /// pair takes one parallel loop instead of two (on a BERT-base FFN it was
-/// 0.99x to 1.6x the separate GEMMs' speed, docs/performance.md). Returns
-/// the rows of a tile, or none where the pair keeps separate GEMM tiles:
+/// 0.97x to 1.6x the separate GEMMs' speed for ranks up to 384, 0.86x to
+/// 1.00x at 512; docs/performance.md). Returns the rows of a tile, or none where the
+/// pair keeps separate GEMM tiles: ranks above fuse-low-rank-max-rank, or
 /// too few rows for two tiles (the separate GEMMs split the columns among
 /// the threads instead).
 std::optional<int64_t>
@@ -664,7 +665,7 @@ CPUTileAndVectorizePass::planLowRankFusion(linalg::LinalgOp thin) const {
   if (!fuseLowRank)
     return std::nullopt;
   SmallVector<int64_t> ranges = thin.getStaticLoopRanges();
-  if (ShapedType::isDynamic(ranges[1]))
+  if (ShapedType::isDynamic(ranges[1]) || ranges[1] > fuseLowRankMaxRank)
     return std::nullopt;
   return fusedRowTile(ranges[0], threadTileM, registerTile().mr);
 }

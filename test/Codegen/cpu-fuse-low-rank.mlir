@@ -1,5 +1,6 @@
 // RUN: ffn-opt %s -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize{vector-width=8 thread-tile-m=12 thread-tile-n=32}))' | FileCheck %s --check-prefix=FUSED
 // RUN: ffn-opt %s -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize{vector-width=8 thread-tile-m=12 thread-tile-n=32 fuse-low-rank=false}))' | FileCheck %s --check-prefix=APART
+// RUN: ffn-opt %s -pass-pipeline='builtin.module(func.func(ffn-cpu-tile-and-vectorize{vector-width=8 thread-tile-m=12 thread-tile-n=32 fuse-low-rank-max-rank=4}))' | FileCheck %s --check-prefix=APART
 
 // A low-rank pair as ffn-lowrank leaves it, t = x·Bᵀ ([24, 8]) then
 // relu(t·Aᵀ + b) ([24, 64]). Fused (the default): one thread tile of 12
@@ -7,7 +8,8 @@
 // and its activation in blocks of 32 columns (thread-tile-n), reading that
 // product from cache. Apart: the thin GEMM has thread tiles of its own, and
 // the wide GEMM with its activation another set: two parallel loops with
-// the [24, 8] product between them.
+// the [24, 8] product between them. Apart too when the rank (8) is above
+// fuse-low-rank-max-rank.
 
 // FUSED-LABEL: func.func @lowrank
 // FUSED:         scf.forall ({{.*}}) = (0) to (24) step (12)
