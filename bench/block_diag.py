@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,6 +38,20 @@ import numpy as np  # noqa: E402
 
 from ffn_tools import timing  # noqa: E402
 from ffn_tools.approx_check import l2_rel_error  # noqa: E402
+
+
+def generate_ffn(args, work_dir: str, write_model_onnx: bool = True) -> str:
+    """Generates the encoder FFN of ``args.tokens``, ``args.dim`` and
+    ``args.hidden`` (random weights) in ``work_dir/bert-ffn``; returns that
+    folder."""
+    from ffn_tools.gen import generate
+    from ffn_tools.model import FFNSpec
+
+    model_dir = os.path.join(work_dir, "bert-ffn")
+    generate(FFNSpec(kind="encoder", tokens=args.tokens, dim=args.dim, hidden=args.hidden), model_dir,
+             write_model_onnx=write_model_onnx)
+    print(f"T={args.tokens} D={args.dim} H={args.hidden}: generated; compiling and timing ...", flush=True)
+    return model_dir
 
 
 def run_variant(tag: str, flags, model_dir: str, ffn_compile: str, iters: int, threads: int) -> dict:
@@ -98,28 +111,18 @@ def main(argv=None) -> int:
     timing.add_bench_arguments(p, iters=30, per="binary")
     args = p.parse_args(argv)
 
-    ffn_compile, work_dir, load_before = timing.start_bench(args, "ffn-blockdiag-")
-    results = []
-    try:
-        ffn_compile = timing.find_ffn_compile(ffn_compile)
-        from ffn_tools.gen import generate
-        from ffn_tools.model import FFNSpec
-
-        model_dir = os.path.join(work_dir, "bert-ffn")
-        generate(FFNSpec(kind="encoder", tokens=args.tokens, dim=args.dim, hidden=args.hidden), model_dir,
-                 write_model_onnx=False)
-        print(f"T={args.tokens} D={args.dim} H={args.hidden}: generated; compiling and timing ...", flush=True)
-        results.append(run_variant("dense", ["-O2"], model_dir, ffn_compile, args.iters, args.threads))
+    def measure(ffn_compile: str, work_dir: str):
+        model_dir = generate_ffn(args, work_dir, write_model_onnx=False)
+        results = [run_variant("dense", ["-O2"], model_dir, ffn_compile, args.iters, args.threads)]
         for k in args.blocks:
             results.append(run_variant(f"K={k}", [f"--block-diag={k}"], model_dir, ffn_compile, args.iters,
                                        args.threads))
-    except timing.ToolError as e:
-        print(f"error: {e}", file=sys.stderr)
+        return results
+
+    outcome = timing.run_bench(args, "ffn-blockdiag-", measure)
+    if outcome is None:
         return 2
-    finally:
-        if not args.work_dir:
-            shutil.rmtree(work_dir, ignore_errors=True)
-    load_after = timing.loadavg()
+    results, load_before, load_after = outcome
 
     print_table(results, load_after)
     if args.json:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -108,21 +107,18 @@ def main(argv=None) -> int:
     timing.add_bench_arguments(p, iters=30, per="implementation")
     args = p.parse_args(argv)
 
-    ffn_compile, work_dir, load_before = timing.start_bench(args, "ffn-exact-")
-    results = []
-    try:
-        ffn_compile = timing.find_ffn_compile(ffn_compile)
+    def measure(ffn_compile: str, work_dir: str):
+        results = []
         for name in args.cases:
             model_dir = generate_case(name, work_dir, args.tokens)
             print(f"{name}: generated, compiling and timing ...", flush=True)
             results.append(run_case(name, model_dir, ffn_compile, args.iters, args.threads))
-    except timing.ToolError as e:
-        print(f"error: {e}", file=sys.stderr)
+        return results
+
+    outcome = timing.run_bench(args, "ffn-exact-", measure)
+    if outcome is None:
         return 2
-    finally:
-        if not args.work_dir:
-            shutil.rmtree(work_dir, ignore_errors=True)
-    load_after = timing.loadavg()
+    results, load_before, load_after = outcome
 
     head = (f"{'case':<13} {'-O2 ms':>9} {'-O0 ms':>9} {'ort ms':>9} {'O0/O2':>7} {'ort/O2':>7}"
             f" {'FLOPs before':>13} {'FLOPs after':>12} {'ratio':>6} {'err O2~O0':>10} {'err O2~ort':>10}")

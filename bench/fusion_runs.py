@@ -53,7 +53,6 @@ import io
 import json
 import os
 import re
-import shutil
 import statistics
 import sys
 import time
@@ -243,14 +242,10 @@ def main(argv=None) -> int:
     if args.blocks < 2 or any(n < 2 or n > args.blocks for n in args.fusion):
         p.error("--blocks must be at least 2 and every --fusion value in 2..blocks")
 
-    ffn_compile, work_dir, load_before = timing.start_bench(args, "ffn-fusion-runs-")
-    cases = []
-    try:
-        ffn_compile = timing.find_ffn_compile(ffn_compile)
+    def measure(ffn_compile: str, work_dir: str):
         print(f"generating, compiling and checking ({len(args.tokens)} x {1 + len(args.fusion)} builds) ...",
               flush=True)
-        for t in args.tokens:
-            cases.append(build_case(t, args, ffn_compile, work_dir))
+        cases = [build_case(t, args, ffn_compile, work_dir) for t in args.tokens]
         if args.wait_load is not None:
             load_timing = wait_for_load(args.wait_load, args.wait_max)
         else:
@@ -258,13 +253,12 @@ def main(argv=None) -> int:
         print(f"timing; load average: {load_timing}", flush=True)
         for c in cases:
             time_case(c, args)
-    except timing.ToolError as e:
-        print(f"error: {e}", file=sys.stderr)
+        return cases, load_timing
+
+    outcome = timing.run_bench(args, "ffn-fusion-runs-", measure)
+    if outcome is None:
         return 2
-    finally:
-        if not args.work_dir:
-            shutil.rmtree(work_dir, ignore_errors=True)
-    load_after = timing.loadavg()
+    (cases, load_timing), load_before, load_after = outcome
 
     print_table(cases, args)
     print(f"load average before timing: {load_timing}; after: {load_after}")

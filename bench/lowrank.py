@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
 
@@ -90,11 +89,10 @@ def main(argv=None) -> int:
     timing.add_bench_arguments(p, iters=30, per="binary")
     args = p.parse_args(argv)
 
-    ffn_compile, work_dir, load_before = timing.start_bench(args, "ffn-lowrank-")
     spec = FFNSpec(kind="encoder", tokens=args.tokens, dim=args.dim, hidden=args.hidden)
-    results = []
-    try:
-        ffn_compile = timing.find_ffn_compile(ffn_compile)
+
+    def measure(ffn_compile: str, work_dir: str):
+        results = []
         model_dir = os.path.join(work_dir, "model")
         gen(spec, model_dir, decay=args.decay)
         print(f"{spec.describe()}, weights: {'decay %g' % args.decay if args.decay else 'random'}", flush=True)
@@ -122,13 +120,12 @@ def main(argv=None) -> int:
             r["measured_error"] = l2_rel_error(y_dense, np.load(r["y"]))
             r["speedup"] = dense["ms"] / r["ms"]
             del r["y"]
-    except timing.ToolError as e:
-        print(f"error: {e}", file=sys.stderr)
+        return results
+
+    outcome = timing.run_bench(args, "ffn-lowrank-", measure)
+    if outcome is None:
         return 2
-    finally:
-        if not args.work_dir:
-            shutil.rmtree(work_dir, ignore_errors=True)
-    load_after = timing.loadavg()
+    results, load_before, load_after = outcome
 
     head = (f"{'setting':<11} {'ms':>9} {'dense/this':>10} {'apart ms':>9} {'apart/this':>10}"
             f" {'FLOPs kept':>10} {'reported err':>12}"

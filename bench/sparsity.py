@@ -29,14 +29,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
 sys.path.insert(0, os.path.join(REPO_ROOT, "bench"))
 
-from block_diag import print_table, run_variant  # noqa: E402
+from block_diag import generate_ffn, print_table, run_variant  # noqa: E402
 from ffn_tools import timing  # noqa: E402
 
 DEFAULT_PATTERNS = ["2:4", "block:32x32:0.5", "block:32x32:0.75", "block:16x16:0.75",
@@ -54,28 +53,19 @@ def main(argv=None) -> int:
     timing.add_bench_arguments(p, iters=30, per="binary")
     args = p.parse_args(argv)
 
-    ffn_compile, work_dir, load_before = timing.start_bench(args, "ffn-sparsity-")
-    results = []
-    try:
-        ffn_compile = timing.find_ffn_compile(ffn_compile)
-        from ffn_tools.gen import generate
-        from ffn_tools.model import FFNSpec
-
-        model_dir = os.path.join(work_dir, "bert-ffn")
-        generate(FFNSpec(kind="encoder", tokens=args.tokens, dim=args.dim, hidden=args.hidden), model_dir)
-        print(f"T={args.tokens} D={args.dim} H={args.hidden}: generated; compiling and timing ...", flush=True)
+    def measure(ffn_compile: str, work_dir: str):
+        model_dir = generate_ffn(args, work_dir)
         ort = timing.time_onnxruntime(model_dir, args.iters, args.threads)
-        results.append(run_variant("dense", ["-O2"], model_dir, ffn_compile, args.iters, args.threads))
+        results = [run_variant("dense", ["-O2"], model_dir, ffn_compile, args.iters, args.threads)]
         for pattern in args.patterns:
             results.append(run_variant(pattern, [f"--sparsity={pattern}"], model_dir, ffn_compile, args.iters,
                                        args.threads))
-    except timing.ToolError as e:
-        print(f"error: {e}", file=sys.stderr)
+        return results, ort
+
+    outcome = timing.run_bench(args, "ffn-sparsity-", measure)
+    if outcome is None:
         return 2
-    finally:
-        if not args.work_dir:
-            shutil.rmtree(work_dir, ignore_errors=True)
-    load_after = timing.loadavg()
+    (results, ort), load_before, load_after = outcome
 
     print_table(results, load_after, ort_ms=ort["median_ms"])
     if args.json:

@@ -11,6 +11,7 @@
 #include "WeightObject.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
@@ -222,11 +223,23 @@ FailureOr<int64_t> mlir::ffn::externalizeWeights(ModuleOp module,
     return 0;
   if (failed(writeObject(path, weights, size, error)))
     return failure();
+  // Every reference renamed in one walk of the module (SymbolTable::rename
+  // walks it once per symbol).
+  MLIRContext *ctx = module.getContext();
+  DenseMap<StringAttr, StringAttr> renamed;
+  for (Weight &w : weights)
+    renamed[w.global.getSymNameAttr()] = StringAttr::get(ctx, w.symbol);
+  AttrTypeReplacer replacer;
+  replacer.addReplacement(
+      [&](FlatSymbolRefAttr ref) -> std::optional<Attribute> {
+        auto it = renamed.find(ref.getAttr());
+        if (it == renamed.end())
+          return std::nullopt;
+        return FlatSymbolRefAttr::get(it->second);
+      });
+  replacer.recursivelyReplaceElementsIn(module);
   for (Weight &w : weights) {
-    if (failed(symbols.rename(w.global, w.symbol))) {
-      error = "cannot rename the weight '" + w.global.getSymName().str() + "'";
-      return failure();
-    }
+    w.global.setSymName(w.symbol);
     w.global.removeValueAttr();
     w.global.setLinkage(LLVM::Linkage::External);
     w.global.setVisibility_(LLVM::Visibility::Hidden);

@@ -61,22 +61,29 @@ std::optional<WeightData> WeightData::fromValue(Value value) {
   return data;
 }
 
+/// An `arith.constant` of `type` holding a copy of `data` in a new resource
+/// blob named after `nameHint`.
+template <typename T>
+static Value createResourceConstant(OpBuilder &builder, Location loc,
+                                    RankedTensorType type, ArrayRef<T> data,
+                                    StringRef nameHint) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
+  auto attr = DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
+  return arith::ConstantOp::create(builder, loc, type, attr);
+}
+
 Value mlir::ffn::createWeightConstant(OpBuilder &builder, Location loc,
                                       RankedTensorType type,
                                       ArrayRef<float> data,
                                       StringRef nameHint) {
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
-  auto attr = DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
-  return arith::ConstantOp::create(builder, loc, type, attr);
+  return createResourceConstant(builder, loc, type, data, nameHint);
 }
 
 Value mlir::ffn::createIndexConstant(OpBuilder &builder, Location loc,
                                      RankedTensorType type,
                                      ArrayRef<int32_t> data,
                                      StringRef nameHint) {
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
-  auto attr = DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
-  return arith::ConstantOp::create(builder, loc, type, attr);
+  return createResourceConstant(builder, loc, type, data, nameHint);
 }
 
 std::optional<std::vector<int32_t>> mlir::ffn::readIndexConstant(Value value) {

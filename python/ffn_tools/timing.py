@@ -67,6 +67,24 @@ def start_bench(args: argparse.Namespace, prefix: str) -> Tuple[str, str, str]:
     return ffn_compile, work_dir, load
 
 
+def run_bench(args: argparse.Namespace, prefix: str, measure: Callable[[str, str], object]):
+    """Runs a benchmark's measurements: ``measure(ffn_compile, work_dir)``
+    with the checked ffn-compile path and the work folder of
+    :func:`start_bench`, which is removed afterwards unless it was given with
+    ``--work-dir``. Returns ``(result, load_before, load_after)``, or None
+    after printing the error when a tool failed (``ToolError``)."""
+    ffn_compile, work_dir, load_before = start_bench(args, prefix)
+    try:
+        result = measure(find_ffn_compile(ffn_compile), work_dir)
+    except ToolError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None
+    finally:
+        if not args.work_dir:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    return result, load_before, loadavg()
+
+
 def loadavg() -> str:
     """The 1, 5 and 15 minute load averages, for benchmark headers ("?" if unknown)."""
     try:

@@ -17,6 +17,8 @@
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Utils/Weights.h"
 
+#include "BlockSetting.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -248,24 +250,15 @@ struct LowRankPass : public ffn::impl::LowRankBase<LowRankPass> {
     SmallVector<MlpOp> blocks;
     getOperation()->walk([&](MlpOp mlp) { blocks.push_back(mlp); });
     for (MlpOp mlp : blocks) {
-      // The block's own setting (kLowRankAttrName) wins over the options.
-      LowRankSpec blockSpec = spec;
-      if (Attribute attr = mlp->getAttr(kLowRankAttrName)) {
-        auto text = dyn_cast<StringAttr>(attr);
-        if (text && text.getValue() == "none")
-          continue;
-        FailureOr<LowRankSpec> parsed = failure();
-        if (text)
-          parsed = parseLowRankSpec(text.getValue(), error);
-        if (failed(parsed)) {
-          mlp.emitError() << "ffn-lowrank: bad " << kLowRankAttrName << " = "
-                          << attr << " (use MODE:VALUE or \"none\")"
-                          << (text ? ": " + error : "");
-          return signalPassFailure();
-        }
-        blockSpec = *parsed;
-      }
-      if (failed(factorBlock(mlp, blockSpec)))
+      // The block's own setting (kLowRankAttrName) wins over the option.
+      FailureOr<std::optional<LowRankSpec>> blockSpec =
+          getBlockSetting<LowRankSpec>(mlp, kLowRankAttrName, "ffn-lowrank", "MODE:VALUE",
+                               spec, parseLowRankSpec);
+      if (failed(blockSpec))
+        return signalPassFailure();
+      if (!*blockSpec)
+        continue;
+      if (failed(factorBlock(mlp, **blockSpec)))
         return signalPassFailure();
     }
   }

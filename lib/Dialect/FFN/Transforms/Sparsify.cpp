@@ -15,6 +15,7 @@
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Utils/Weights.h"
 
+#include "BlockSetting.h"
 #include "NeuronLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -417,23 +418,14 @@ struct SparsifyPass : public ffn::impl::SparsifyBase<SparsifyPass> {
     getOperation()->walk([&](MlpOp mlp) { blocks.push_back(mlp); });
     for (MlpOp mlp : blocks) {
       // The block's own setting (kSparsityAttrName) wins over the option.
-      SparsitySpec blockSpec = *spec;
-      if (Attribute attr = mlp->getAttr(kSparsityAttrName)) {
-        auto text = dyn_cast<StringAttr>(attr);
-        if (text && text.getValue() == "none")
-          continue;
-        FailureOr<SparsitySpec> parsed = failure();
-        if (text)
-          parsed = parseSparsitySpec(text.getValue(), error);
-        if (failed(parsed)) {
-          mlp.emitError() << "ffn-sparsify: bad " << kSparsityAttrName
-                          << " = " << attr << " (use a setting or \"none\")"
-                          << (text ? ": " + error : "");
-          return signalPassFailure();
-        }
-        blockSpec = *parsed;
-      }
-      if (failed(pruneBlock(mlp, blockSpec)))
+      FailureOr<std::optional<SparsitySpec>> blockSpec =
+          getBlockSetting<SparsitySpec>(mlp, kSparsityAttrName, "ffn-sparsify", "a setting",
+                               *spec, parseSparsitySpec);
+      if (failed(blockSpec))
+        return signalPassFailure();
+      if (!*blockSpec)
+        continue;
+      if (failed(pruneBlock(mlp, **blockSpec)))
         return signalPassFailure();
     }
   }
