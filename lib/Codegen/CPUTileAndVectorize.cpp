@@ -847,6 +847,10 @@ void CPUTileAndVectorizePass::runOnOperation() {
   // 3. Vectorise the register tiles; partial tiles get masks sized by the
   //    upper bound of their extent.
   SmallVector<linalg::LinalgOp> tiles;
+  bool dynamicFunction = llvm::any_of(func.getArgumentTypes(), [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped && !shaped.hasStaticShape();
+  });
   func.walk([&](linalg::LinalgOp op) {
     if (op.hasPureTensorSemantics())
       tiles.push_back(op);
@@ -862,7 +866,11 @@ void CPUTileAndVectorizePass::runOnOperation() {
       continue;
     }
     bool dynamic = llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic);
-    if (dynamic && !hasOnlyPermutationMaps(op)) {
+    // Partial tiles of dynamic size get masks in static functions (the
+    // partial thread tiles of ops with permutation maps). In functions with
+    // dynamic shapes partial tiles (the peeled remainders) stay scalar
+    // loops: their masked forms do not survive the lowering in MLIR 22.
+    if (dynamic && (!hasOnlyPermutationMaps(op) || dynamicFunction)) {
       LLVM_DEBUG(llvm::dbgs() << "partial tile left scalar: " << op << "\n");
       continue;
     }

@@ -61,6 +61,9 @@ class LayerSpec:
     eps: float = 1e-5
     causal: str = "where"
     seed: int = 0
+    #: Batch and sequence symbolic (``dim_param`` ``batch``, ``sequence``) in
+    #: the ONNX model, as ``dynamic_axes`` exports do.
+    dynamic: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in LAYER_KINDS:
@@ -86,8 +89,8 @@ class LayerSpec:
         return dataclasses.asdict(self)
 
     def describe(self) -> str:
-        return (f"{self.layers}x {self.kind} layer, x [{self.batch}, {self.tokens}, {self.dim}], "
-                f"{self.heads} heads, hidden {self.hidden}")
+        return (f"{self.layers}x {self.kind} layer, x [{self.batch}, {self.tokens}, {self.dim}]"
+                f"{' (dynamic)' if self.dynamic else ''}, {self.heads} heads, hidden {self.hidden}")
 
 
 def build_params(spec: LayerSpec) -> List[Dict[str, np.ndarray]]:
@@ -323,7 +326,7 @@ def onnx_model(spec: LayerSpec, params=None, opset: int = DEFAULT_OPSET,
             t = _bert_layer(g, spec, t, p, i, out)
         else:
             t = _gpt2_block(g, spec, t, p, i, opset, out)
-    shape = [spec.batch, spec.tokens, spec.dim]
+    shape: List[object] = ["batch", "sequence", spec.dim] if spec.dynamic else [spec.batch, spec.tokens, spec.dim]
     graph = helper.make_graph(
         g.nodes, f"{spec.kind}_attention",
         [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, shape)],

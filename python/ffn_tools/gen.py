@@ -72,6 +72,7 @@ def generate(
     out_dir: str,
     opset: int = DEFAULT_OPSET,
     dynamic_batch: bool = False,
+    dynamic: bool = False,
     write_model_onnx: bool = True,
 ) -> FFNModel:
     """Builds the model and writes the files listed in the module docstring."""
@@ -79,7 +80,8 @@ def generate(
     model = build_model(spec)
     write_mlir(model, os.path.join(out_dir, "model.mlir"))
     if write_model_onnx:
-        write_onnx(model, os.path.join(out_dir, "model.onnx"), opset=opset, dynamic_batch=dynamic_batch)
+        write_onnx(model, os.path.join(out_dir, "model.onnx"), opset=opset, dynamic_batch=dynamic_batch,
+                   dynamic_tokens=dynamic)
     np.save(os.path.join(out_dir, "x.npy"), model.x)
     np.save(os.path.join(out_dir, "y_ref.npy"), reference_forward(model))
     meta = {"spec": spec.to_dict(), "flops": spec.flops(), "params": spec.num_params(), "description": spec.describe()}
@@ -100,6 +102,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     add_model_arguments(p)
     p.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset (default %(default)s)")
     p.add_argument("--dynamic-batch", action="store_true", help="ONNX: first dimension of x and y symbolic")
+    p.add_argument("--dynamic", action="store_true",
+                   help="ONNX: every dimension of x and y but the last symbolic (batch, seq)")
     p.add_argument("--out", required=True, help="output folder")
     args = p.parse_args(argv)
     try:
@@ -107,7 +111,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as e:
         p.error(str(e))
     t0 = time.perf_counter()
-    generate(spec, args.out, opset=args.opset, dynamic_batch=args.dynamic_batch)
+    generate(spec, args.out, opset=args.opset, dynamic_batch=args.dynamic_batch, dynamic=args.dynamic)
     print(f"{spec.describe()}: wrote model.mlir, model.onnx, x.npy, y_ref.npy to {args.out} "
           f"({time.perf_counter() - t0:.2f} s)")
     return 0

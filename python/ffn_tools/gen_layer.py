@@ -96,7 +96,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--patch", type=int, default=b.patch, help="vit: patch side (default %(default)s)")
     p.add_argument("--channels", type=int, default=b.channels, help="vit: image channels (default %(default)s)")
     p.add_argument("--dynamic", action="store_true",
-                   help="vit, llama: symbolic batch (and llama sequence) dimensions in the ONNX model")
+                   help="symbolic batch (and, but for vit, sequence) dimensions in the ONNX model")
     p.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset (default %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for weights and input (default %(default)s)")
     p.add_argument("--no-check", action="store_true", help="skip the numpy check of onnxruntime's output")
@@ -112,11 +112,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                                     eps=b.eps if args.eps is None else args.eps, dynamic=args.dynamic,
                                     seed=args.seed)
         else:
-            if args.dynamic:
-                p.error("--dynamic is for --kind vit and llama")
             spec = LayerSpec(kind=args.kind, batch=args.batch, tokens=args.tokens, dim=args.dim, heads=args.heads,
                              hidden=args.hidden, layers=args.layers, eps=d.eps if args.eps is None else args.eps,
-                             causal=args.causal, seed=args.seed)
+                             causal=args.causal, seed=args.seed, dynamic=args.dynamic)
     except ValueError as e:
         p.error(str(e))
     t0 = time.perf_counter()

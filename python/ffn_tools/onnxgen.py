@@ -122,11 +122,14 @@ def onnx_model(
     output_name: str = "y",
     opset: int = DEFAULT_OPSET,
     dynamic_batch: bool = False,
+    dynamic_tokens: bool = False,
 ) -> onnx.ModelProto:
     """Builds the ONNX graph of ``model``.
 
     ``dynamic_batch`` makes the first dimension of ``x`` and ``y`` symbolic
-    (``dim_param = "batch"``), as exporters do with ``dynamic_axes``.
+    (``dim_param = "batch"``), as exporters do with ``dynamic_axes``;
+    ``dynamic_tokens`` makes every dimension but the feature one symbolic
+    (``batch`` and ``seq``, or ``tokens`` for a 2-D ``x``).
     """
     spec, p = model.spec, model.params
     g = _GraphBuilder()
@@ -164,6 +167,9 @@ def onnx_model(
     shape: List[Union[int, str]] = list(spec.token_shape)
     if dynamic_batch:
         shape[0] = "batch"
+    if dynamic_tokens:
+        names = ["tokens"] if len(shape) == 2 else ["batch", "seq"][-(len(shape) - 1):]
+        shape[:-1] = names
     graph = helper.make_graph(
         g.nodes,
         f"ffn_{spec.kind}",

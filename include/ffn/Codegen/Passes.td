@@ -35,8 +35,14 @@ def CPUExpandStridedCopies : Pass<"ffn-cpu-expand-strided-copies"> {
     models do not link that library, so such copies become `linalg.copy`
     (lowered to loops later); contiguous copies stay `memref.copy` and
     become `memcpy`.
+
+    `memref.expand_shape` and `memref.collapse_shape` of identity-layout
+    buffers with dynamic sizes become `memref.reinterpret_cast` with the
+    row-major strides computed from the sizes (MLIR 22's
+    `expand-strided-metadata` crashes on those reshapes).
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
 }
 
 def CPULowerVector : Pass<"ffn-cpu-lower-vector"> {

@@ -41,12 +41,23 @@ static bool productOverflows(ArrayRef<int64_t> shape) {
   return false;
 }
 
-/// A zero-filled f32 tensor of `shape`.
-static Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
+/// The product of `shape`, dynamic when a dimension is.
+static int64_t productOrDynamic(ArrayRef<int64_t> shape) {
+  return llvm::is_contained(shape, ShapedType::kDynamic) ? ShapedType::kDynamic
+                                                          : product(shape);
+}
+
+/// A zero-filled f32 tensor of `sizes`.
+static Value zeros(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
   return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
       .getResult(0);
+}
+
+/// Size `d` of `value`: a constant or tensor.dim.
+static OpFoldResult sizeOf(OpBuilder &b, Location loc, Value value, int64_t d) {
+  return tensor::getMixedSize(b, loc, value, d);
 }
 
 /// Groups the leading `batch` dimensions of a rank `batch + 2` tensor into
@@ -86,7 +97,10 @@ LogicalResult onnx_import::importGeneralMatMul(NodeContext &n) {
     bShape.push_back(1);
   int64_t m = aShape[aShape.size() - 2], k = aShape.back();
   int64_t bk = bShape[bShape.size() - 2], nCols = bShape.back();
-  if (k != bk)
+  // A dynamic reduced dimension (attention's keys) is taken to match.
+  if (ShapedType::isDynamic(k))
+    k = bk;
+  if (k != bk && !ShapedType::isDynamic(bk))
     return n.emitError() << "inner dimensions do not match: "
                          << GraphImporter::shapeStr(aGiven) << " and "
                          << GraphImporter::shapeStr(bGiven);
@@ -107,8 +121,13 @@ LogicalResult onnx_import::importGeneralMatMul(NodeContext &n) {
         SmallVector<ReassociationIndices>{{0, 1}});
 
   {
-    SmallVector<int64_t> all(*batch);
-    all.append({m, k, nCols});
+    SmallVector<int64_t> all;
+    for (int64_t d : *batch)
+      if (!ShapedType::isDynamic(d))
+        all.push_back(d);
+    for (int64_t d : {m, k, nCols})
+      if (!ShapedType::isDynamic(d))
+        all.push_back(d);
     if (productOverflows(all))
       return n.emitError() << "the product of shapes "
                            << GraphImporter::shapeStr(aGiven) << " and "
@@ -122,7 +141,9 @@ LogicalResult onnx_import::importGeneralMatMul(NodeContext &n) {
   if (bShape.size() == 2) {
     // A 2-D right operand: the batch dimensions of the left one are more
     // rows of one matrix product.
-    int64_t rows = product(aBatch) * m;
+    SmallVector<int64_t> rowDims(aBatch);
+    rowDims.push_back(m);
+    int64_t rows = productOrDynamic(rowDims);
     Value a2 = a;
     if (aShape.size() > 2)
       a2 = tensor::CollapseShapeOp::create(
@@ -130,21 +151,32 @@ LogicalResult onnx_import::importGeneralMatMul(NodeContext &n) {
           leadingGroup(aShape.size() - 1, aShape.size()));
     result = linalg::MatmulOp::create(
                  b, n.loc, RankedTensorType::get({rows, nCols}, f32),
-                 ValueRange{a2, bv}, zeros(b, n.loc, {rows, nCols}))
+                 ValueRange{a2, bv},
+                 zeros(b, n.loc,
+                       {sizeOf(b, n.loc, a2, 0), sizeOf(b, n.loc, bv, 1)}))
                  .getResult(0);
-    if (aShape.size() > 2)
+    if (aShape.size() > 2) {
+      SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, n.loc, a);
+      outSizes.back() = sizeOf(b, n.loc, bv, 1);
       result = tensor::ExpandShapeOp::create(
           b, n.loc, RankedTensorType::get(fullShape, f32), result,
-          leadingGroup(fullShape.size() - 1, fullShape.size()));
+          leadingGroup(fullShape.size() - 1, fullShape.size()), outSizes);
+    }
   } else {
     // Both operands broadcast to the batch shape, the batch dimensions
     // collapsed into one: linalg.batch_matmul.
     SmallVector<int64_t> aFull(*batch), bFull(*batch);
     aFull.append({m, k});
     bFull.append({k, nCols});
-    a = g.broadcastTo(n.loc, a, aFull);
-    bv = g.broadcastTo(n.loc, bv, bFull);
-    int64_t batchSize = product(*batch);
+    // Each operand's own sizes first: the other only gives the batch sizes
+    // it broadcasts to.
+    FailureOr<Value> aB = g.broadcastToDynamic(n, a, aFull, {a, bv});
+    FailureOr<Value> bB = g.broadcastToDynamic(n, bv, bFull, {bv, a});
+    if (failed(aB) || failed(bB))
+      return failure();
+    a = *aB;
+    bv = *bB;
+    int64_t batchSize = productOrDynamic(*batch);
     auto collapse = [&](Value v, int64_t rows, int64_t cols) -> Value {
       if (nb == 1)
         return v;
@@ -158,12 +190,18 @@ LogicalResult onnx_import::importGeneralMatMul(NodeContext &n) {
     Value a3 = collapse(a, m, k), b3 = collapse(bv, k, nCols);
     result = linalg::BatchMatmulOp::create(
                  b, n.loc, RankedTensorType::get({batchSize, m, nCols}, f32),
-                 ValueRange{a3, b3}, zeros(b, n.loc, {batchSize, m, nCols}))
+                 ValueRange{a3, b3},
+                 zeros(b, n.loc,
+                       {sizeOf(b, n.loc, a3, 0), sizeOf(b, n.loc, a3, 1),
+                        sizeOf(b, n.loc, b3, 2)}))
                  .getResult(0);
-    if (nb != 1)
+    if (nb != 1) {
+      SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, n.loc, a);
+      outSizes.back() = sizeOf(b, n.loc, bv, nb + 1);
       result = tensor::ExpandShapeOp::create(
           b, n.loc, RankedTensorType::get(fullShape, f32), result,
-          leadingGroup(nb, nb + 2));
+          leadingGroup(nb, nb + 2), outSizes);
+    }
   }
   // Drop the dimensions added for vector operands.
   if (aVector || bVector) {
@@ -186,11 +224,10 @@ LogicalResult onnx_import::importGeneralMatMul(NodeContext &n) {
 static Value
 reduceAxis(OpBuilder &b, Location loc, Value x, int64_t axis, float initValue,
            function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
-  auto type = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape(type.getShape());
-  shape.erase(shape.begin() + axis);
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  sizes.erase(sizes.begin() + axis);
   Value init = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(initValue));
-  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
   Value filled =
       linalg::FillOp::create(b, loc, ValueRange{init}, ValueRange{empty})
           .getResult(0);
@@ -204,10 +241,11 @@ reduceAxis(OpBuilder &b, Location loc, Value x, int64_t axis, float initValue,
 }
 
 /// `reduced` (`x` reduced over `axis`) broadcast back to the shape of `x`.
-static Value broadcastAxis(OpBuilder &b, Location loc, Value reduced,
-                           RankedTensorType type, int64_t axis) {
-  Value empty =
-      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+static Value broadcastAxis(OpBuilder &b, Location loc, Value reduced, Value x,
+                           int64_t axis) {
+  Value empty = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, x),
+      cast<RankedTensorType>(x.getType()).getElementType());
   return linalg::BroadcastOp::create(b, loc, reduced, empty, {axis})
       .getResult()[0];
 }
@@ -237,7 +275,7 @@ LogicalResult onnx_import::importSoftmax(NodeContext &n) {
                    return arith::MaximumFOp::create(nb, l, in, acc);
                  });
   Value shifted = arith::SubFOp::create(
-      b, n.loc, *x, broadcastAxis(b, n.loc, max, type, axis));
+      b, n.loc, *x, broadcastAxis(b, n.loc, max, *x, axis));
   Value exp = math::ExpOp::create(b, n.loc, shifted);
   Value sum =
       reduceAxis(b, n.loc, exp, axis, 0.0f,
@@ -247,5 +285,5 @@ LogicalResult onnx_import::importSoftmax(NodeContext &n) {
   return g.setOutput(
       n, 0,
       arith::DivFOp::create(b, n.loc, exp,
-                            broadcastAxis(b, n.loc, sum, type, axis)));
+                            broadcastAxis(b, n.loc, sum, *x, axis)));
 }

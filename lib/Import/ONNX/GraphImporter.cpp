@@ -238,6 +238,8 @@ LogicalResult GraphImporter::importInputs() {
   SmallVector<Location> locs;
   SmallVector<std::string> names;
   SmallVector<bool> isBool;
+  // Per input, the dim_param of each dimension left dynamic ("" elsewhere).
+  SmallVector<SmallVector<std::string>> dimNames;
   llvm::StringSet<> usedPins;
   for (const onnx::ValueInfoProto &input : graph.input()) {
     const std::string &name = input.name();
@@ -263,6 +265,7 @@ LogicalResult GraphImporter::importInputs() {
                             << "; only FLOAT, DOUBLE, INT64, INT32, INT16, "
                                "INT8 and BOOL inputs are supported";
 
+    dimNames.emplace_back();
     const SmallVector<int64_t> *pinned = nullptr;
     auto pin = options.pinnedShapes.find(name);
     if (pin != options.pinnedShapes.end()) {
@@ -278,6 +281,7 @@ LogicalResult GraphImporter::importInputs() {
       shape = *pinned;
     } else {
       const onnx::TensorShapeProto &declared = tensorType.shape();
+      dimNames.back().assign(declared.dim_size(), "");
       if (pinned && static_cast<int>(pinned->size()) != declared.dim_size())
         return emitError(loc)
                << "--shape " << name << "=" << shapeStr(*pinned) << " has rank "
@@ -299,13 +303,10 @@ LogicalResult GraphImporter::importInputs() {
           continue;
         }
         if (!pinned) {
-          InFlightDiagnostic diag = emitError(loc);
-          diag << "graph input '" << name << "' has dynamic dimension " << d;
-          if (dim.has_dim_param())
-            diag << " ('" << dim.dim_param() << "')";
-          diag << "; pin it with --shape " << name
-               << "=DIMS (dynamic shapes are not supported yet)";
-          return diag;
+          // Stays dynamic: the compiled model takes any size at run time.
+          shape.push_back(ShapedType::kDynamic);
+          dimNames.back()[d] = dim.has_dim_param() ? dim.dim_param() : "";
+          continue;
         }
         shape.push_back((*pinned)[d]);
       }
@@ -333,6 +334,12 @@ LogicalResult GraphImporter::importInputs() {
     arg.setLoc(locs[i]);
     values[name] = arg;
     func.setArgAttr(i, "ffn.name", builder.getStringAttr(name));
+    if (isDynamic(arg.getType())) {
+      SmallVector<Attribute> dims;
+      for (const std::string &dim : dimNames[i])
+        dims.push_back(builder.getStringAttr(dim));
+      func.setArgAttr(i, "ffn.dim_names", builder.getArrayAttr(dims));
+    }
     if (isBool[i]) {
       func.setArgAttr(i, "ffn.bool", builder.getUnitAttr());
       values[name] = convertBool(builder, locs[i], arg, builder.getI1Type());
@@ -722,6 +729,27 @@ FailureOr<Value> GraphImporter::lookup(StringRef name) {
     values[name] = value;
     return value;
   }
+  auto symbolic = symbolicInts.find(name);
+  if (symbolic != symbolicInts.end()) {
+    // A run-time integer tensor, built where it is first needed (its
+    // dynamic sizes are defined before that point).
+    Location loc = NameLoc::get(StringAttr::get(&context, name), fileLoc);
+    const SymbolicInts &ints = symbolic->second;
+    Type element = ints.type.getElementType();
+    SmallVector<Value> elements;
+    for (OpFoldResult e : ints.elements) {
+      if (std::optional<int64_t> c = getConstantIntValue(e))
+        elements.push_back(arith::ConstantOp::create(
+            builder, loc, builder.getIntegerAttr(element, *c)));
+      else
+        elements.push_back(arith::IndexCastOp::create(builder, loc, element,
+                                                      cast<Value>(e)));
+    }
+    Value value =
+        tensor::FromElementsOp::create(builder, loc, ints.type, elements);
+    values[name] = value;
+    return value;
+  }
   auto constant = pending.find(name);
   if (constant == pending.end())
     return Value();
@@ -735,6 +763,64 @@ FailureOr<Value> GraphImporter::lookup(StringRef name) {
   pending.erase(constant);
   values[name] = value;
   return value;
+}
+
+std::optional<int64_t> SymbolicInts::getConstant(size_t i) const {
+  return getConstantIntValue(elements[i]);
+}
+
+Value GraphImporter::indexValue(Location loc, OpFoldResult size) {
+  if (auto value = dyn_cast<Value>(size))
+    return value;
+  return arith::ConstantIndexOp::create(builder, loc, *getConstantIntValue(size));
+}
+
+FailureOr<SymbolicInts> GraphImporter::getSymbolicIntInput(NodeContext &n,
+                                                           int i) {
+  if (isSymbolicIntInput(n, i))
+    return symbolicInts.find(n.node.input(i))->second;
+  if (!isKnownIntInput(n, i)) {
+    if (failed(getInput(n, i)))
+      return failure();
+    return n.emitError() << "input '" << n.node.input(i)
+                         << "' must be a shape known at import (constants "
+                            "and dimension sizes); it is computed at run time";
+  }
+  FailureOr<KnownInts> ints = getKnownIntInput(n, i);
+  if (failed(ints))
+    return failure();
+  if (ints->rank() > 1 || ints->type.getElementType().isInteger(1))
+    return n.emitError() << "input '" << n.node.input(i) << "' of type "
+                         << ints->type
+                         << " is not a 0-D or 1-D integer tensor";
+  SymbolicInts result;
+  result.type = ints->type;
+  for (int64_t v : ints->values)
+    result.elements.push_back(builder.getIndexAttr(v));
+  return result;
+}
+
+LogicalResult GraphImporter::setSymbolicIntOutput(NodeContext &n, int i,
+                                                  SymbolicInts ints) {
+  bool allConstant = true;
+  for (size_t e = 0; e < ints.elements.size(); ++e)
+    allConstant &= ints.getConstant(e).has_value();
+  if (allConstant) {
+    KnownInts known;
+    known.type = ints.type;
+    for (size_t e = 0; e < ints.elements.size(); ++e)
+      known.values.push_back(*ints.getConstant(e));
+    return setKnownIntOutput(n, i, std::move(known));
+  }
+  if (!n.hasOutput(i))
+    return success();
+  const std::string &name = n.node.output(i);
+  if (isDefined(name))
+    return n.emitError() << "output '" << name
+                         << "' is already defined (ONNX values are assigned "
+                            "once)";
+  symbolicInts[name] = std::move(ints);
+  return success();
 }
 
 void GraphImporter::dropUse(StringRef name) {
@@ -861,6 +947,9 @@ FailureOr<RankedTensorType> GraphImporter::getInputType(NodeContext &n, int i) {
   auto known = knownInts.find(name);
   if (known != knownInts.end())
     return known->second.type;
+  auto symbolic = symbolicInts.find(name);
+  if (symbolic != symbolicInts.end())
+    return symbolic->second.type;
   auto constant = pending.find(name);
   if (constant != pending.end()) {
     FailureOr<TensorData> data =
@@ -1048,6 +1137,17 @@ GraphImporter::broadcastShapes(NodeContext &n, ArrayRef<int64_t> lhs,
   for (size_t i = 0; i < rank; ++i) {
     int64_t l = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
     int64_t r = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    bool lDynamic = ShapedType::isDynamic(l), rDynamic = ShapedType::isDynamic(r);
+    if (lDynamic || rDynamic) {
+      // A dynamic dimension never broadcasts (see GraphImporter.h).
+      if (lDynamic && rDynamic)
+        result[i] = ShapedType::kDynamic;
+      else if (lDynamic)
+        result[i] = r == 1 ? l : r;
+      else
+        result[i] = l == 1 ? r : l;
+      continue;
+    }
     if (l != r && l != 1 && r != 1)
       return n.emitError() << "operand shapes " << shapeStr(lhs) << " and "
                            << shapeStr(rhs) << " are not broadcast-compatible";
@@ -1112,6 +1212,132 @@ Value GraphImporter::splatF32(Location loc, RankedTensorType type,
                               float value) {
   return arith::ConstantOp::create(builder, loc, type,
                                    DenseElementsAttr::get(type, value));
+}
+
+int GraphImporter::firstDynamicInput(NodeContext &n) {
+  for (int i = 0, e = n.numInputs(); i < e; ++i) {
+    if (!n.hasInput(i))
+      continue;
+    Value value = values.lookup(n.node.input(i));
+    if (value && isDynamic(value.getType()))
+      return i;
+  }
+  return -1;
+}
+
+FailureOr<SmallVector<Value>>
+GraphImporter::dynamicSizes(NodeContext &n, ArrayRef<int64_t> shape,
+                            ValueRange sources) {
+  SmallVector<Value> sizes;
+  int64_t rank = shape.size();
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!ShapedType::isDynamic(shape[d]))
+      continue;
+    Value size;
+    for (Value source : sources) {
+      auto type = dyn_cast<RankedTensorType>(source.getType());
+      if (!type)
+        continue;
+      int64_t sd = d - (rank - type.getRank());
+      if (sd >= 0 && type.isDynamicDim(sd)) {
+        size = tensor::DimOp::create(builder, n.loc, source, sd);
+        break;
+      }
+    }
+    if (!size)
+      return n.emitError() << "cannot tell the size of dynamic dimension " << d
+                           << " of the result " << shapeStr(shape)
+                           << " from the operands";
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+FailureOr<Value> GraphImporter::emptyTensor(NodeContext &n,
+                                            ArrayRef<int64_t> shape,
+                                            Type element, ValueRange sources) {
+  FailureOr<SmallVector<Value>> sizes = dynamicSizes(n, shape, sources);
+  if (failed(sizes))
+    return failure();
+  return tensor::EmptyOp::create(builder, n.loc, shape, element, *sizes)
+      .getResult();
+}
+
+FailureOr<Value> GraphImporter::splatF32(NodeContext &n,
+                                         RankedTensorType type, float value,
+                                         ValueRange sources) {
+  if (type.hasStaticShape())
+    return splatF32(n.loc, type, value);
+  FailureOr<Value> empty =
+      emptyTensor(n, type.getShape(), type.getElementType(), sources);
+  if (failed(empty))
+    return failure();
+  Value scalar = arith::ConstantOp::create(
+      builder, n.loc, builder.getFloatAttr(type.getElementType(), value));
+  return linalg::FillOp::create(builder, n.loc, ValueRange{scalar},
+                                ValueRange{*empty})
+      .getResult(0);
+}
+
+FailureOr<Value> GraphImporter::broadcastToDynamic(NodeContext &n, Value value,
+                                                   ArrayRef<int64_t> shape,
+                                                   ValueRange sources) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.hasStaticShape() && !llvm::is_contained(shape, ShapedType::kDynamic))
+    return broadcastTo(n.loc, value, shape);
+  int64_t offset = static_cast<int64_t>(shape.size()) - type.getRank();
+  // Dynamic dimensions of `value` where the result is static take its size.
+  SmallVector<int64_t> castShape(type.getShape());
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d) && !ShapedType::isDynamic(shape[offset + d]))
+      castShape[d] = shape[offset + d];
+  if (ArrayRef<int64_t>(castShape) != type.getShape()) {
+    type = RankedTensorType::get(castShape, type.getElementType());
+    value = tensor::CastOp::create(builder, n.loc, type, value);
+  }
+  if (type.getShape() == shape)
+    return value;
+  SmallVector<Value> allSources{value};
+  allSources.append(sources.begin(), sources.end());
+  DenseElementsAttr dense;
+  if (matchPattern(value, m_Constant(&dense)) && dense.isSplat() &&
+      isa<FloatType>(type.getElementType())) {
+    FailureOr<Value> empty =
+        emptyTensor(n, shape, type.getElementType(), allSources);
+    if (failed(empty))
+      return failure();
+    Value scalar = arith::ConstantOp::create(
+        builder, n.loc, cast<TypedAttr>(dense.getSplatValue<Attribute>()));
+    return linalg::FillOp::create(builder, n.loc, ValueRange{scalar},
+                                  ValueRange{*empty})
+        .getResult(0);
+  }
+  SmallVector<int64_t> addedDims;
+  for (int64_t d = 0; d < offset; ++d)
+    addedDims.push_back(d);
+  SmallVector<bool> kept;
+  SmallVector<int64_t> keptShape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool broadcast = type.getDimSize(d) == 1 && shape[offset + d] != 1;
+    kept.push_back(!broadcast);
+    if (broadcast)
+      addedDims.push_back(offset + d);
+    else
+      keptShape.push_back(type.getDimSize(d));
+  }
+  FailureOr<Value> init =
+      emptyTensor(n, shape, type.getElementType(), allSources);
+  if (failed(init))
+    return failure();
+  Value input = value;
+  if (keptShape.size() != static_cast<size_t>(type.getRank()))
+    input = tensor::CollapseShapeOp::create(
+        builder, n.loc, RankedTensorType::get(keptShape, type.getElementType()),
+        value, unitDimReassociation(type.getRank(), kept));
+  if (addedDims.empty())
+    return input;
+  return linalg::BroadcastOp::create(builder, n.loc, input, *init, addedDims)
+      .getResult()[0];
 }
 
 Value GraphImporter::createF32Constant(Location loc, RankedTensorType type,

@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -97,6 +98,22 @@ struct KnownInts {
   int64_t rank() const { return type.getRank(); }
 };
 
+/// A 0-D or 1-D integer tensor known at import up to dynamic dimension
+/// sizes: a shape computation (Shape → Gather → Unsqueeze → Concat) on a
+/// tensor with dynamic dimensions. Each element is a constant or an `index`
+/// value (tensor.dim of the tensor). Such values stay symbolic through the
+/// shape computation and give Reshape, ConstantOfShape and Expand their
+/// dynamic sizes; an op that takes one as a run-time operand gets it
+/// materialised as a tensor.
+struct SymbolicInts {
+  /// Shape (0-D or 1-D) and element type (i64 or i32).
+  RankedTensorType type;
+  SmallVector<OpFoldResult> elements;
+
+  /// The constant element `i`, if it is one.
+  std::optional<int64_t> getConstant(size_t i) const;
+};
+
 /// Imports one ONNX graph into a func.func @main.
 class GraphImporter {
 public:
@@ -147,6 +164,19 @@ public:
                                        StringRef what) {
     return readTensor(tensor, n.loc, what);
   }
+  /// Whether input `i` holds symbolic integers (see SymbolicInts).
+  bool isSymbolicIntInput(NodeContext &n, int i) {
+    return n.hasInput(i) && symbolicInts.count(n.node.input(i));
+  }
+  /// Input `i` as symbolic integers: symbolic ones as they are, a 0-D or
+  /// 1-D integer tensor known at import with constant elements. Fails with a
+  /// diagnostic for anything else.
+  FailureOr<SymbolicInts> getSymbolicIntInput(NodeContext &n, int i);
+  /// Defines output `i` as symbolic integers (known integers when every
+  /// element is a constant).
+  LogicalResult setSymbolicIntOutput(NodeContext &n, int i, SymbolicInts ints);
+  /// `size` as an index value.
+  Value indexValue(Location loc, OpFoldResult size);
   /// Builds the arith.constant for known integer values.
   Value materializeInts(Location loc, const KnownInts &ints);
   /// The integer contents of `data` (i64, i32 or i1 elements).
@@ -190,6 +220,44 @@ public:
   Value broadcastTo(Location loc, Value value, ArrayRef<int64_t> shape);
   /// A splat f32 constant of `type`.
   Value splatF32(Location loc, RankedTensorType type, float value);
+
+  //===--------------------------------------------------------------------===//
+  // Dynamic dimensions
+  //
+  // A dynamic dimension (an ONNX dim_param) is assumed never to broadcast:
+  // against a static size N it is taken to be N, and two dynamic dimensions
+  // at one position are taken to be equal. The helpers below take the size
+  // of every dynamic dimension they create from `sources`: tensor.dim of the
+  // first source whose dimension at the same position, counted from the
+  // right as numpy broadcasting does, is dynamic.
+  //===--------------------------------------------------------------------===//
+
+  /// Whether `type` has a dynamic dimension.
+  static bool isDynamic(Type type) {
+    auto ranked = dyn_cast<RankedTensorType>(type);
+    return ranked && !ranked.hasStaticShape();
+  }
+  /// The index of the first input of the node that is a value with dynamic
+  /// dimensions (pending constants and known integers are static), or -1.
+  int firstDynamicInput(NodeContext &n);
+  /// The sizes of the dynamic dimensions of `shape`, in order. Fails with a
+  /// diagnostic when no source gives one.
+  FailureOr<SmallVector<Value>> dynamicSizes(NodeContext &n,
+                                             ArrayRef<int64_t> shape,
+                                             ValueRange sources);
+  /// tensor.empty of `shape` and `element`, its dynamic sizes from `sources`.
+  FailureOr<Value> emptyTensor(NodeContext &n, ArrayRef<int64_t> shape,
+                               Type element, ValueRange sources);
+  /// broadcastTo for shapes that may be dynamic: the dynamic dimensions of
+  /// `value` where `shape` is static are cast to it, unit dimensions where
+  /// `shape` is dynamic are broadcast to the size `sources` give.
+  FailureOr<Value> broadcastToDynamic(NodeContext &n, Value value,
+                                      ArrayRef<int64_t> shape,
+                                      ValueRange sources);
+  /// A tensor of `type` filled with `value`: a splat constant when `type`
+  /// is static, else linalg.fill of a tensor.empty sized from `sources`.
+  FailureOr<Value> splatF32(NodeContext &n, RankedTensorType type, float value,
+                            ValueRange sources);
   /// A resource-blob f32 constant of `type` holding `values`.
   Value createF32Constant(Location loc, RankedTensorType type,
                           ArrayRef<float> values, StringRef nameHint);
@@ -227,7 +295,8 @@ private:
   /// Whether `name` is already defined (a value, a pending constant or known
   /// integers).
   bool isDefined(StringRef name) const {
-    return values.count(name) || pending.count(name) || knownInts.count(name);
+    return values.count(name) || pending.count(name) ||
+           knownInts.count(name) || symbolicInts.count(name);
   }
   /// Builds the arith.constant for `data`.
   Value materializeTensor(Location loc, TensorData data, StringRef name);
@@ -255,6 +324,7 @@ private:
   llvm::StringMap<unsigned> remainingUses;
   llvm::StringMap<Value> derived;
   llvm::StringMap<KnownInts> knownInts;
+  llvm::StringMap<SymbolicInts> symbolicInts;
   func::FuncOp func;
 };
 
@@ -295,6 +365,15 @@ LogicalResult importCast(NodeContext &n);
 LogicalResult importRange(NodeContext &n);
 /// Add/Sub/Mul/Div on known integers (an f32 handler is used otherwise);
 /// `op` is '+', '-', '*' or '/'.
+/// Imports the node when it computes on symbolic integers (Symbolic.cpp):
+/// a Shape of a tensor with dynamic dimensions, shape arithmetic on its
+/// result, or a Reshape/ConstantOfShape/Expand to a symbolic shape.
+/// std::nullopt when the node is not such an op.
+std::optional<LogicalResult> importWithSymbolicInts(NodeContext &n);
+
+/// Fails with a diagnostic when an input of the node has dynamic
+/// dimensions (for the forms of a dynamic-capable op that are not).
+LogicalResult requireStaticInputs(NodeContext &n);
 LogicalResult foldIntBinary(NodeContext &n, char op);
 /// Whether all of the node's given inputs are known integers.
 bool allInputsKnownInts(NodeContext &n);

@@ -36,7 +36,13 @@ struct OpHandler {
   const char *opType;
   int64_t sinceVersion;
   Handler handler;
+  /// Whether the handler takes inputs with dynamic dimensions; the others
+  /// are only given static shapes (a diagnostic asks to pin the dimensions).
+  bool dynamic = false;
 };
+
+/// Marks a handler that takes dynamic dimensions.
+constexpr bool kDynamic = true;
 } // namespace
 
 LogicalResult onnx_import::checkArity(NodeContext &n, int min, int max) {
@@ -51,6 +57,16 @@ LogicalResult onnx_import::checkArity(NodeContext &n, int min, int max) {
     return diag;
   }
   return success();
+}
+
+LogicalResult onnx_import::requireStaticInputs(NodeContext &n) {
+  int input = n.importer.firstDynamicInput(n);
+  if (input < 0)
+    return success();
+  return n.emitError() << "input " << input << " ('" << n.node.input(input)
+                       << "') has dynamic dimensions, which this form of the "
+                          "op does not take yet: pin them with --shape "
+                          "NAME=DIMS";
 }
 
 static ArrayRef<int64_t> shapeOf(Value value) {
@@ -81,7 +97,7 @@ static LogicalResult importMixedPow(NodeContext &n, Value lhs, Value rhs) {
   if (failed(shape))
     return failure();
   auto toF64 = [&](Value v) -> Value {
-    v = g.broadcastTo(n.loc, v, *shape);
+    v = *g.broadcastToDynamic(n, v, *shape, {lhs, rhs});
     Type t = getElementTypeOrSelf(v.getType());
     auto type = RankedTensorType::get(*shape, b.getF64Type());
     if (t.isF64())
@@ -90,6 +106,9 @@ static LogicalResult importMixedPow(NodeContext &n, Value lhs, Value rhs) {
       return arith::ExtFOp::create(b, n.loc, type, v);
     return arith::SIToFPOp::create(b, n.loc, type, v);
   };
+  // Broadcasting only fails for a dynamic result dimension no operand has.
+  if (failed(g.dynamicSizes(n, *shape, {lhs, rhs})))
+    return failure();
   Value pow = math::PowFOp::create(b, n.loc, toF64(lhs), toF64(rhs));
   auto resultType = RankedTensorType::get(*shape, base);
   Value result = pow;
@@ -151,8 +170,13 @@ template <typename OpTy> static LogicalResult importBinary(NodeContext &n) {
   if (failed(shape))
     return failure();
   OpBuilder &b = g.getBuilder();
-  Value l = g.broadcastTo(n.loc, *lhs, *shape);
-  Value r = g.broadcastTo(n.loc, *rhs, *shape);
+  FailureOr<Value> lb = g.broadcastToDynamic(n, *lhs, *shape, {*lhs, *rhs});
+  if (failed(lb))
+    return failure();
+  FailureOr<Value> rb = g.broadcastToDynamic(n, *rhs, *shape, {*lhs, *rhs});
+  if (failed(rb))
+    return failure();
+  Value l = *lb, r = *rb;
   if (!isInt)
     return g.setOutput(n, 0, OpTy::create(b, n.loc, l, r));
   Value result;
@@ -186,8 +210,13 @@ static FailureOr<Value> importExtremum(NodeContext &n, Value lhs, Value rhs,
   if (failed(shape))
     return failure();
   OpBuilder &b = g.getBuilder();
-  Value l = g.broadcastTo(n.loc, lhs, *shape);
-  Value r = g.broadcastTo(n.loc, rhs, *shape);
+  FailureOr<Value> lb = g.broadcastToDynamic(n, lhs, *shape, {lhs, rhs});
+  if (failed(lb))
+    return failure();
+  FailureOr<Value> rb = g.broadcastToDynamic(n, rhs, *shape, {lhs, rhs});
+  if (failed(rb))
+    return failure();
+  Value l = *lb, r = *rb;
   if (isInt)
     return isMax ? arith::MaxSIOp::create(b, n.loc, l, r).getResult()
                  : arith::MinSIOp::create(b, n.loc, l, r).getResult();
@@ -261,9 +290,11 @@ static LogicalResult importReciprocal(NodeContext &n) {
   if (failed(x))
     return failure();
   auto type = cast<RankedTensorType>(x->getType());
-  Value one = g.splatF32(n.loc, type, 1.0f);
+  FailureOr<Value> one = g.splatF32(n, type, 1.0f, *x);
+  if (failed(one))
+    return failure();
   return g.setOutput(n, 0,
-                     arith::DivFOp::create(g.getBuilder(), n.loc, one, *x));
+                     arith::DivFOp::create(g.getBuilder(), n.loc, *one, *x));
 }
 
 /// Sigmoid(x) = 1 / (1 + exp(-x)).
@@ -278,9 +309,11 @@ static LogicalResult importSigmoid(NodeContext &n) {
   auto type = cast<RankedTensorType>(x->getType());
   Value neg = arith::NegFOp::create(b, n.loc, *x);
   Value exp = math::ExpOp::create(b, n.loc, neg);
-  Value one = g.splatF32(n.loc, type, 1.0f);
-  Value sum = arith::AddFOp::create(b, n.loc, one, exp);
-  return g.setOutput(n, 0, arith::DivFOp::create(b, n.loc, one, sum));
+  FailureOr<Value> one = g.splatF32(n, type, 1.0f, *x);
+  if (failed(one))
+    return failure();
+  Value sum = arith::AddFOp::create(b, n.loc, *one, exp);
+  return g.setOutput(n, 0, arith::DivFOp::create(b, n.loc, *one, sum));
 }
 
 //===----------------------------------------------------------------------===//
@@ -357,6 +390,17 @@ static FailureOr<Value> toFeatureVector(NodeContext &n, Value value,
                        << features << " elements for the normalised axis";
 }
 
+/// tensor.dim of each dynamic dimension of `x` before `axis`.
+static SmallVector<Value> leadingDynamicSizes(OpBuilder &b, Location loc,
+                                              Value x, int64_t axis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < axis; ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, x, d));
+  return sizes;
+}
+
 /// The sum of `x` over its dimensions from `axis` on, divided by `count`:
 /// a tensor of the leading dimensions.
 static Value meanOverTrailing(NodeContext &n, Value x, int64_t axis,
@@ -370,7 +414,8 @@ static Value meanOverTrailing(NodeContext &n, Value x, int64_t axis,
   ArrayRef<int64_t> kept = type.getShape().take_front(axis);
   Type f32 = type.getElementType();
   Value zero = arith::ConstantOp::create(b, n.loc, b.getF32FloatAttr(0.0f));
-  Value empty = tensor::EmptyOp::create(b, n.loc, kept, f32);
+  Value empty = tensor::EmptyOp::create(b, n.loc, kept, f32,
+                                        leadingDynamicSizes(b, n.loc, x, axis));
   Value init =
       linalg::FillOp::create(b, n.loc, ValueRange{zero}, ValueRange{empty})
           .getResult(0);
@@ -380,10 +425,12 @@ static Value meanOverTrailing(NodeContext &n, Value x, int64_t axis,
         Value sum = arith::AddFOp::create(nested, loc, args[0], args[1]);
         linalg::YieldOp::create(nested, loc, sum);
       });
-  return arith::DivFOp::create(
-      b, n.loc, reduce.getResult(0),
-      g.splatF32(n.loc, RankedTensorType::get(kept, f32),
-                 static_cast<float>(count)));
+  Value sum = reduce.getResult(0);
+  // The sum has the leading dimensions of `x`: its own sizes serve.
+  FailureOr<Value> divisors =
+      g.splatF32(n, cast<RankedTensorType>(sum.getType()),
+                 static_cast<float>(count), sum);
+  return arith::DivFOp::create(b, n.loc, sum, *divisors);
 }
 
 /// LayerNormalization over the dimensions from `axis` on, with the Mean and
@@ -398,13 +445,18 @@ static LogicalResult buildDecomposedLayerNorm(NodeContext &n, Value x,
   int64_t rank = type.getRank();
   ArrayRef<int64_t> shape = type.getShape();
   int64_t count = 1;
-  for (int64_t d = axis; d < rank; ++d)
+  for (int64_t d = axis; d < rank; ++d) {
+    if (ShapedType::isDynamic(shape[d]))
+      return n.emitError() << "normalising over dynamic dimension " << d
+                           << " is not supported; pin it with --shape";
     count *= shape[d];
+  }
   SmallVector<int64_t> reducedDims;
   for (int64_t d = axis; d < rank; ++d)
     reducedDims.push_back(d);
   auto spread = [&](Value v) -> Value {
-    Value init = tensor::EmptyOp::create(b, n.loc, shape, type.getElementType());
+    Value init = tensor::EmptyOp::create(b, n.loc, shape, type.getElementType(),
+                                         leadingDynamicSizes(b, n.loc, x, rank));
     return linalg::BroadcastOp::create(b, n.loc, v, init, reducedDims)
         .getResult()[0];
   };
@@ -429,19 +481,24 @@ static LogicalResult buildDecomposedLayerNorm(NodeContext &n, Value x,
                            << GraphImporter::shapeStr(pShape)
                            << " does not broadcast to the normalised shape "
                            << GraphImporter::shapeStr(shape.drop_front(axis));
-    params.push_back(g.broadcastTo(n.loc, *p, shape));
+    FailureOr<Value> param = g.broadcastToDynamic(n, *p, shape, x);
+    if (failed(param))
+      return failure();
+    params.push_back(*param);
   }
   Value mean = meanOverTrailing(n, x, axis, count);
   Value diff = arith::SubFOp::create(b, n.loc, x, spread(mean));
   Value square = arith::MulFOp::create(b, n.loc, diff, diff);
   Value variance = meanOverTrailing(n, square, axis, count);
   auto keptType = cast<RankedTensorType>(variance.getType());
+  FailureOr<Value> one = g.splatF32(n, keptType, 1.0f, variance);
+  FailureOr<Value> eps = g.splatF32(n, keptType, epsilon, variance);
+  if (failed(one) || failed(eps))
+    return failure();
   Value invStdDev = arith::DivFOp::create(
-      b, n.loc, g.splatF32(n.loc, keptType, 1.0f),
-      math::SqrtOp::create(
-          b, n.loc,
-          arith::AddFOp::create(b, n.loc, variance,
-                                g.splatF32(n.loc, keptType, epsilon))));
+      b, n.loc, *one,
+      math::SqrtOp::create(b, n.loc,
+                           arith::AddFOp::create(b, n.loc, variance, *eps)));
   Value y = arith::MulFOp::create(b, n.loc, diff, spread(invStdDev));
   y = arith::MulFOp::create(b, n.loc, y, params[0]);
   if (params[1])
@@ -487,6 +544,9 @@ static LogicalResult importLayerNormalization(NodeContext &n) {
   if (normAxis != rank - 1 || n.hasOutput(1) || n.hasOutput(2))
     return buildDecomposedLayerNorm(n, *x, normAxis, *epsilon);
   int64_t features = type.getDimSize(rank - 1);
+  if (ShapedType::isDynamic(features))
+    return n.emitError() << "normalising over a dynamic dimension is not "
+                            "supported; pin it with --shape";
   FailureOr<Value> scale = g.getF32Input(n, 1);
   if (failed(scale))
     return failure();
@@ -550,15 +610,21 @@ static LogicalResult buildReduceSum(NodeContext &n, Value x,
     }
   }
   SmallVector<int64_t> dims, keptShape, outShape;
+  SmallVector<Value> keptSizes;
   int64_t count = 1;
   for (int64_t d = 0; d < rank; ++d) {
     if (reduced[d]) {
+      if (type.isDynamicDim(d) && kind == Reduction::Mean)
+        return n.emitError() << "a mean over dynamic dimension " << d
+                             << " is not supported; pin it with --shape";
       dims.push_back(d);
       count *= type.getDimSize(d);
       outShape.push_back(1);
     } else {
       keptShape.push_back(type.getDimSize(d));
       outShape.push_back(type.getDimSize(d));
+      if (type.isDynamicDim(d))
+        keptSizes.push_back(tensor::DimOp::create(b, n.loc, x, d));
     }
   }
   if (dims.empty())
@@ -567,7 +633,7 @@ static LogicalResult buildReduceSum(NodeContext &n, Value x,
   Type f32 = type.getElementType();
   auto keptType = RankedTensorType::get(keptShape, f32);
   Value zero = arith::ConstantOp::create(b, n.loc, b.getF32FloatAttr(0.0f));
-  Value empty = tensor::EmptyOp::create(b, n.loc, keptShape, f32);
+  Value empty = tensor::EmptyOp::create(b, n.loc, keptShape, f32, keptSizes);
   Value init =
       linalg::FillOp::create(b, n.loc, ValueRange{zero}, ValueRange{empty})
           .getResult(0);
@@ -582,10 +648,13 @@ static LogicalResult buildReduceSum(NodeContext &n, Value x,
         linalg::YieldOp::create(nested, loc, sum);
       });
   Value result = reduce.getResult(0);
-  if (kind == Reduction::Mean)
-    result = arith::DivFOp::create(
-        b, n.loc, result,
-        g.splatF32(n.loc, keptType, static_cast<float>(count)));
+  if (kind == Reduction::Mean) {
+    FailureOr<Value> divisor =
+        g.splatF32(n, keptType, static_cast<float>(count), result);
+    if (failed(divisor))
+      return failure();
+    result = arith::DivFOp::create(b, n.loc, result, *divisor);
+  }
   if (kind == Reduction::L2)
     result = math::SqrtOp::create(b, n.loc, result);
   if (*keepDims) {
@@ -683,12 +752,11 @@ static LogicalResult importMatMul(NodeContext &n) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 2, 2)))
     return failure();
-  if (!g.isConstantInput(n, 1) || g.isConstantInput(n, 0))
-    return importGeneralMatMul(n);
   FailureOr<RankedTensorType> wType = g.getInputType(n, 1);
   if (failed(wType))
     return failure();
-  if (wType->getRank() != 2)
+  if (!g.isConstantInput(n, 1) || g.isConstantInput(n, 0) ||
+      wType->getRank() != 2)
     return importGeneralMatMul(n);
   FailureOr<Value> x = g.getF32Input(n, 0);
   if (failed(x))
@@ -705,6 +773,10 @@ static LogicalResult importMatMul(NodeContext &n) {
                          << GraphImporter::shapeStr(wShape)
                          << "; only 2-D weights are supported";
   int64_t k = wShape[0], outFeatures = wShape[1];
+  if (ShapedType::isDynamic(xShape.back()))
+    return n.emitError() << "the reduced dimension of the left operand ("
+                         << GraphImporter::shapeStr(xShape)
+                         << ") is dynamic; pin it with --shape";
   if (xShape.back() != k)
     return n.emitError() << "inner dimensions do not match: "
                          << GraphImporter::shapeStr(xShape) << " and "
@@ -815,8 +887,11 @@ static LogicalResult importGemm(NodeContext &n) {
   FailureOr<float> beta = g.getFloatAttr(n, "beta", 1.0f);
   if (failed(transA) || failed(transB) || failed(alpha) || failed(beta))
     return failure();
-  if (*transA != 0 || !g.isConstantInput(n, 1))
+  if (*transA != 0 || !g.isConstantInput(n, 1)) {
+    if (failed(requireStaticInputs(n)))
+      return failure();
     return importGeneralGemm(n, *transA, *transB, *alpha, *beta);
+  }
   FailureOr<Value> a = g.getF32Input(n, 0);
   if (failed(a))
     return failure();
@@ -828,6 +903,9 @@ static LogicalResult importGemm(NodeContext &n) {
   // The weight in [N, K] layout.
   Value weight;
   int64_t m = aShape[0], k = aShape[1], outFeatures;
+  if (ShapedType::isDynamic(k))
+    return n.emitError() << "A has shape " << GraphImporter::shapeStr(aShape)
+                         << "; a dynamic reduced dimension is not supported";
   {
     FailureOr<F32Constant> bConst = g.getF32ConstantInput(n, 1);
     if (failed(bConst))
@@ -936,9 +1014,13 @@ static LogicalResult importGemm(NodeContext &n) {
     }
   }
   Value result = LinearOp::create(b, n.loc, resultType, *a, weight, bias);
-  if (addend)
-    result = arith::AddFOp::create(
-        b, n.loc, result, g.broadcastTo(n.loc, addend, resultType.getShape()));
+  if (addend) {
+    FailureOr<Value> spread =
+        g.broadcastToDynamic(n, addend, resultType.getShape(), result);
+    if (failed(spread))
+      return failure();
+    result = arith::AddFOp::create(b, n.loc, result, *spread);
+  }
   return g.setOutput(n, 0, result);
 }
 
@@ -1005,55 +1087,55 @@ static LogicalResult importIdentity(NodeContext &n) {
 //===----------------------------------------------------------------------===//
 
 static const OpHandler kHandlers[] = {
-    {"Add", 1, importBinary<arith::AddFOp>},
+    {"Add", 1, importBinary<arith::AddFOp>, kDynamic},
     {"BatchNormalization", 9, importBatchNormalization},
     {"Cast", 1, importCast},
-    {"Clip", 11, importClip},
+    {"Clip", 11, importClip, kDynamic},
     {"Concat", 1, importConcat},
     {"Constant", 1, importConstant},
     {"ConstantOfShape", 9, importConstantOfShape},
     {"Conv", 1, importConv},
-    {"Div", 1, importBinary<arith::DivFOp>},
+    {"Div", 1, importBinary<arith::DivFOp>, kDynamic},
     {"Equal", 1, importEqual},
-    {"Erf", 1, importUnary<math::ErfOp>},
-    {"Exp", 1, importUnary<math::ExpOp>},
+    {"Erf", 1, importUnary<math::ErfOp>, kDynamic},
+    {"Exp", 1, importUnary<math::ExpOp>, kDynamic},
     {"Expand", 8, importExpand},
     {"Flatten", 1, importFlatten},
     {"Gather", 1, importGather},
-    {"Gelu", 20, importGelu},
-    {"Gemm", 1, importGemm},
-    {"Identity", 1, importIdentity},
-    {"LayerNormalization", 17, importLayerNormalization},
-    {"MatMul", 1, importMatMul},
-    {"Max", 8, importMaxMin<true>},
-    {"Min", 8, importMaxMin<false>},
-    {"Mul", 1, importBinary<arith::MulFOp>},
-    {"Neg", 1, importUnary<arith::NegFOp>},
-    {"Pow", 1, importBinary<math::PowFOp>},
+    {"Gelu", 20, importGelu, kDynamic},
+    {"Gemm", 1, importGemm, kDynamic},
+    {"Identity", 1, importIdentity, kDynamic},
+    {"LayerNormalization", 17, importLayerNormalization, kDynamic},
+    {"MatMul", 1, importMatMul, kDynamic},
+    {"Max", 8, importMaxMin<true>, kDynamic},
+    {"Min", 8, importMaxMin<false>, kDynamic},
+    {"Mul", 1, importBinary<arith::MulFOp>, kDynamic},
+    {"Neg", 1, importUnary<arith::NegFOp>, kDynamic},
+    {"Pow", 1, importBinary<math::PowFOp>, kDynamic},
     {"Range", 11, importRange},
-    {"Reciprocal", 1, importReciprocal},
-    {"ReduceL2", 1, importReduceWithAttr<Reduction::L2>},
-    {"ReduceL2", 18, importReduceWithInput<Reduction::L2>},
-    {"ReduceMean", 1, importReduceWithAttr<Reduction::Mean>},
-    {"ReduceMean", 18, importReduceWithInput<Reduction::Mean>},
-    {"ReduceSum", 1, importReduceWithAttr<Reduction::Sum>},
-    {"ReduceSum", 13, importReduceWithInput<Reduction::Sum>},
-    {"ReduceSumSquare", 1, importReduceWithAttr<Reduction::SumSquare>},
-    {"ReduceSumSquare", 18, importReduceWithInput<Reduction::SumSquare>},
-    {"Relu", 1, importRelu},
+    {"Reciprocal", 1, importReciprocal, kDynamic},
+    {"ReduceL2", 1, importReduceWithAttr<Reduction::L2>, kDynamic},
+    {"ReduceL2", 18, importReduceWithInput<Reduction::L2>, kDynamic},
+    {"ReduceMean", 1, importReduceWithAttr<Reduction::Mean>, kDynamic},
+    {"ReduceMean", 18, importReduceWithInput<Reduction::Mean>, kDynamic},
+    {"ReduceSum", 1, importReduceWithAttr<Reduction::Sum>, kDynamic},
+    {"ReduceSum", 13, importReduceWithInput<Reduction::Sum>, kDynamic},
+    {"ReduceSumSquare", 1, importReduceWithAttr<Reduction::SumSquare>, kDynamic},
+    {"ReduceSumSquare", 18, importReduceWithInput<Reduction::SumSquare>, kDynamic},
+    {"Relu", 1, importRelu, kDynamic},
     {"Reshape", 5, importReshape},
     {"Shape", 1, importShape},
-    {"Sigmoid", 1, importSigmoid},
+    {"Sigmoid", 1, importSigmoid, kDynamic},
     {"Slice", 10, importSlice},
-    {"Softmax", 13, importSoftmax},
+    {"Softmax", 13, importSoftmax, kDynamic},
     {"Split", 13, importSplit13},
     {"Split", 18, importSplit18},
-    {"Sqrt", 1, importUnary<math::SqrtOp>},
-    {"Squeeze", 13, importSqueeze},
-    {"Sub", 1, importBinary<arith::SubFOp>},
-    {"Tanh", 1, importUnary<math::TanhOp>},
-    {"Transpose", 1, importTranspose},
-    {"Unsqueeze", 13, importUnsqueeze},
+    {"Sqrt", 1, importUnary<math::SqrtOp>, kDynamic},
+    {"Squeeze", 13, importSqueeze, kDynamic},
+    {"Sub", 1, importBinary<arith::SubFOp>, kDynamic},
+    {"Tanh", 1, importUnary<math::TanhOp>, kDynamic},
+    {"Transpose", 1, importTranspose, kDynamic},
+    {"Unsqueeze", 13, importUnsqueeze, kDynamic},
     {"Where", 9, importWhere},
 };
 
@@ -1078,6 +1160,24 @@ LogicalResult onnx_import::importOp(NodeContext &n) {
       diag << " (" << n.node.op_type() << " is supported from opset "
            << firstVersion << " on)";
     return diag;
+  }
+  if (std::optional<LogicalResult> symbolic = importWithSymbolicInts(n))
+    return *symbolic;
+  if (!best->dynamic) {
+    int dynamicInput = n.importer.firstDynamicInput(n);
+    if (dynamicInput >= 0) {
+      FailureOr<RankedTensorType> type =
+          n.importer.getInputType(n, dynamicInput);
+      InFlightDiagnostic diag = n.emitError();
+      diag << "input " << dynamicInput << " ('" << n.node.input(dynamicInput)
+           << "')";
+      if (succeeded(type))
+        diag << " has dynamic shape "
+             << GraphImporter::shapeStr(type->getShape());
+      diag << "; this op takes static shapes only so far: pin the model's "
+              "dynamic dimensions with --shape NAME=DIMS";
+      return diag;
+    }
   }
   return best->handler(n);
 }

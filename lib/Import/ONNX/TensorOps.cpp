@@ -619,7 +619,11 @@ LogicalResult onnx_import::importTranspose(NodeContext &n) {
   if (identity)
     return g.setOutput(n, 0, *x);
   OpBuilder &b = g.getBuilder();
-  Value init = tensor::EmptyOp::create(b, n.loc, shape, type->getElementType());
+  SmallVector<OpFoldResult> inSizes = tensor::getMixedSizes(b, n.loc, *x);
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t p : perm)
+    sizes.push_back(inSizes[p]);
+  Value init = tensor::EmptyOp::create(b, n.loc, sizes, type->getElementType());
   return g.setOutput(
       n, 0,
       linalg::TransposeOp::create(b, n.loc, *x, init, perm).getResult()[0]);

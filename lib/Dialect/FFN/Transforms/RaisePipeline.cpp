@@ -19,6 +19,9 @@ void mlir::ffn::buildRaisePipeline(OpPassManager &pm) {
   // Exporters sometimes compute the same value twice (x - mean(x) for the
   // variance and for the numerator); the matchers compare SSA values.
   pm.addPass(createCSEPass());
+  // Dynamic sizes read from intermediate values would count as their uses.
+  pm.addPass(createResolveDims());
+  pm.addPass(createCSEPass());
   pm.addPass(createRaiseLinear());
   pm.addPass(createRaiseActivations());
   pm.addPass(createRaiseNorms());

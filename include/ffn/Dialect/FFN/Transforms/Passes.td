@@ -471,6 +471,20 @@ def RaiseActivations : Pass<"ffn-raise-activations"> {
   let options = [RemarkFailuresOption];
 }
 
+def ResolveDims : Pass<"ffn-resolve-dims"> {
+  let summary = "Read every dynamic size from the function's arguments";
+  let description = [{
+    Rewrites `tensor.dim` of op results into `tensor.dim` of the operands
+    they take that size from, until the sizes come from the function's
+    arguments (or ops that define sizes): through elementwise ops on tensors,
+    token-wise ffn ops (their leading dimensions are their input's), and the
+    upstream ops that reify their result shapes (linalg, tensor). Run before
+    raising: a size read from an intermediate value is a use of it, and the
+    matchers require single uses.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def RaiseLinear : Pass<"ffn-raise-linear"> {
   let summary = "Fold bias additions and constant scales into ffn.linear";
   let description = [{
