@@ -396,6 +396,9 @@ static bool readsOrWritesBooleans(linalg::LinalgOp op) {
 
 /// Marks the register-tile GEMMs whose constant B operand may be packed.
 static constexpr llvm::StringLiteral kPackBAttr = "ffn.pack_b";
+/// Marks GEMM tiles of a dynamic row count tiled by rows, not yet by
+/// columns and K.
+static constexpr llvm::StringLiteral kRowsTiledAttr = "ffn.rows_tiled";
 
 /// Iterations of `op` when all its loops are static.
 static std::optional<int64_t> staticTripCount(linalg::LinalgOp op) {
@@ -798,14 +801,52 @@ void CPUTileAndVectorizePass::runOnOperation() {
         op->getParentOfType<scf::ForOp>() && !llvm::is_contained(gemms, op))
       gemms.push_back(op);
   });
+  bool dynamicFunction = llvm::any_of(func.getArgumentTypes(), [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped && !shaped.hasStaticShape();
+  });
+  bool rowsFirst = false;
   for (linalg::LinalgOp gemm : gemms) {
     // Register tiles read B columns at multiples of nr: the thread tile
     // offsets are multiples of nr (or zero) by construction. Mark them so
     // their constant B can be read from nr-wide panels below.
     if (isa<linalg::MatmulOp>(gemm))
       gemm->setAttr(kPackBAttr, rewriter.getUnitAttr());
+    // A row count known only at run time leaves a last tile of fewer than
+    // mr rows, of unknown size. Such GEMMs are tiled by rows first: mr-row
+    // tiles, and one-row tiles for the rest (both static, so both
+    // vectorise), then each by columns and K as below.
+    if (dynamicFunction && ShapedType::isDynamic(gemm.getStaticLoopRanges()[0])) {
+      gemm->setAttr(kRowsTiledAttr, rewriter.getUnitAttr());
+      (void)tileWithLoops(rewriter, cast<TilingInterface>(*gemm),
+                          {reg.mr, 0, 0});
+      rowsFirst = true;
+      continue;
+    }
     (void)tileWithLoops(rewriter, cast<TilingInterface>(*gemm),
                         {reg.mr, reg.nr, 1});
+  }
+  if (rowsFirst) {
+    if (failed(canonicalize(func)))
+      return signalPassFailure();
+    auto rowTiles = [&] {
+      SmallVector<linalg::LinalgOp> ops;
+      func.walk([&](linalg::LinalgOp op) {
+        if (op->hasAttr(kRowsTiledAttr) && op.hasPureTensorSemantics())
+          ops.push_back(op);
+      });
+      return ops;
+    };
+    for (linalg::LinalgOp op : rowTiles())
+      if (ShapedType::isDynamic(op.getStaticLoopRanges()[0]))
+        (void)tileWithLoops(rewriter, cast<TilingInterface>(*op), {1, 0, 0});
+    if (failed(canonicalize(func)))
+      return signalPassFailure();
+    for (linalg::LinalgOp op : rowTiles()) {
+      op->removeAttr(kRowsTiledAttr);
+      (void)tileWithLoops(rewriter, cast<TilingInterface>(*op),
+                          {0, reg.nr, 1});
+    }
   }
 
   for (linalg::LinalgOp op : others) {
@@ -847,10 +888,6 @@ void CPUTileAndVectorizePass::runOnOperation() {
   // 3. Vectorise the register tiles; partial tiles get masks sized by the
   //    upper bound of their extent.
   SmallVector<linalg::LinalgOp> tiles;
-  bool dynamicFunction = llvm::any_of(func.getArgumentTypes(), [](Type t) {
-    auto shaped = dyn_cast<ShapedType>(t);
-    return shaped && !shaped.hasStaticShape();
-  });
   func.walk([&](linalg::LinalgOp op) {
     if (op.hasPureTensorSemantics())
       tiles.push_back(op);
