@@ -113,6 +113,8 @@ private:
       strides[d] = dynamicStride ? OpFoldResult(dynamicStride)
                                  : OpFoldResult(rewriter.getIndexAttr(
                                        staticStride));
+      if (d == 0)
+        break;
       if (!dynamicStride && !resultType.isDynamicDim(d)) {
         staticStride *= resultType.getDimSize(d);
         continue;

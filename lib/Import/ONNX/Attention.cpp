@@ -55,10 +55,7 @@ static Value zeros(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
       .getResult(0);
 }
 
-/// Size `d` of `value`: a constant or tensor.dim.
-static OpFoldResult sizeOf(OpBuilder &b, Location loc, Value value, int64_t d) {
-  return tensor::getMixedSize(b, loc, value, d);
-}
+
 
 /// Groups the leading `batch` dimensions of a rank `batch + 2` tensor into
 /// one (or reassociates the rows of a rank `rows + 1` tensor).
@@ -153,11 +150,11 @@ LogicalResult onnx_import::importGeneralMatMul(NodeContext &n) {
                  b, n.loc, RankedTensorType::get({rows, nCols}, f32),
                  ValueRange{a2, bv},
                  zeros(b, n.loc,
-                       {sizeOf(b, n.loc, a2, 0), sizeOf(b, n.loc, bv, 1)}))
+                       {g.getDimSize(n.loc, a2, 0), g.getDimSize(n.loc, bv, 1)}))
                  .getResult(0);
     if (aShape.size() > 2) {
-      SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, n.loc, a);
-      outSizes.back() = sizeOf(b, n.loc, bv, 1);
+      SmallVector<OpFoldResult> outSizes = g.getMixedSizes(n.loc, a);
+      outSizes.back() = g.getDimSize(n.loc, bv, 1);
       result = tensor::ExpandShapeOp::create(
           b, n.loc, RankedTensorType::get(fullShape, f32), result,
           leadingGroup(fullShape.size() - 1, fullShape.size()), outSizes);
@@ -192,12 +189,12 @@ LogicalResult onnx_import::importGeneralMatMul(NodeContext &n) {
                  b, n.loc, RankedTensorType::get({batchSize, m, nCols}, f32),
                  ValueRange{a3, b3},
                  zeros(b, n.loc,
-                       {sizeOf(b, n.loc, a3, 0), sizeOf(b, n.loc, a3, 1),
-                        sizeOf(b, n.loc, b3, 2)}))
+                       {g.getDimSize(n.loc, a3, 0), g.getDimSize(n.loc, a3, 1),
+                        g.getDimSize(n.loc, b3, 2)}))
                  .getResult(0);
     if (nb != 1) {
-      SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, n.loc, a);
-      outSizes.back() = sizeOf(b, n.loc, bv, nb + 1);
+      SmallVector<OpFoldResult> outSizes = g.getMixedSizes(n.loc, a);
+      outSizes.back() = g.getDimSize(n.loc, bv, nb + 1);
       result = tensor::ExpandShapeOp::create(
           b, n.loc, RankedTensorType::get(fullShape, f32), result,
           leadingGroup(nb, nb + 2), outSizes);

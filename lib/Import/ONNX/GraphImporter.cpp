@@ -16,9 +16,11 @@
 
 #include "GraphImporter.h"
 
+#include "ffn/Dialect/FFN/IR/FFNDialect.h"
 #include "ffn/Utils/Weights.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -1214,6 +1216,75 @@ Value GraphImporter::splatF32(Location loc, RankedTensorType type,
                                    DenseElementsAttr::get(type, value));
 }
 
+OpFoldResult GraphImporter::getDimSize(Location loc, Value value, int64_t d) {
+  while (true) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (!type.isDynamicDim(d))
+      return builder.getIndexAttr(type.getDimSize(d));
+    Operation *def = value.getDefiningOp();
+    if (!def) {
+      Value &dim = inputDims[{value, d}];
+      if (!dim) {
+        OpBuilder::InsertionGuard guard(builder);
+        builder.setInsertionPointAfterValue(value);
+        dim = tensor::DimOp::create(builder, loc, value, d);
+      }
+      return dim;
+    }
+    if (auto empty = dyn_cast<tensor::EmptyOp>(def))
+      return empty.getMixedSizes()[d];
+    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def))
+      return expand.getMixedOutputShape()[d];
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def)) {
+      value = linalgOp.getDpsInitOperand(cast<OpResult>(value).getResultNumber())
+                  ->get();
+      continue;
+    }
+    auto operandType = def->getNumOperands()
+                           ? dyn_cast<RankedTensorType>(def->getOperand(0).getType())
+                           : RankedTensorType();
+    if (operandType && operandType.getRank() == type.getRank() &&
+        operandType.isDynamicDim(d) &&
+        (def->hasTrait<OpTrait::Elementwise>() || isa<tensor::CastOp>(def) ||
+         (isa<FFNDialect>(def->getDialect()) && d < type.getRank() - 1))) {
+      value = def->getOperand(0);
+      continue;
+    }
+    if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(def)) {
+      ReassociationIndices group = collapse.getReassociationIndices()[d];
+      auto srcType = collapse.getSrcType();
+      int64_t dynamicIn = -1, staticProduct = 1;
+      for (int64_t sd : group) {
+        if (srcType.isDynamicDim(sd)) {
+          if (dynamicIn >= 0) {
+            dynamicIn = -2;
+            break;
+          }
+          dynamicIn = sd;
+        } else {
+          staticProduct *= srcType.getDimSize(sd);
+        }
+      }
+      // One dynamic dimension among unit ones keeps its size.
+      if (dynamicIn >= 0 && staticProduct == 1) {
+        value = collapse.getSrc();
+        d = dynamicIn;
+        continue;
+      }
+    }
+    return tensor::DimOp::create(builder, loc, value, d).getResult();
+  }
+}
+
+SmallVector<OpFoldResult> GraphImporter::getMixedSizes(Location loc,
+                                                      Value value) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0, e = cast<RankedTensorType>(value.getType()).getRank();
+       d < e; ++d)
+    sizes.push_back(getDimSize(loc, value, d));
+  return sizes;
+}
+
 int GraphImporter::firstDynamicInput(NodeContext &n) {
   for (int i = 0, e = n.numInputs(); i < e; ++i) {
     if (!n.hasInput(i))
@@ -1240,7 +1311,8 @@ GraphImporter::dynamicSizes(NodeContext &n, ArrayRef<int64_t> shape,
         continue;
       int64_t sd = d - (rank - type.getRank());
       if (sd >= 0 && type.isDynamicDim(sd)) {
-        size = tensor::DimOp::create(builder, n.loc, source, sd);
+        OpFoldResult dim = getDimSize(n.loc, source, sd);
+        size = getValueOrCreateConstantIndexOp(builder, n.loc, dim);
         break;
       }
     }

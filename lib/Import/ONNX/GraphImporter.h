@@ -237,6 +237,17 @@ public:
     auto ranked = dyn_cast<RankedTensorType>(type);
     return ranked && !ranked.hasStaticShape();
   }
+  /// The size of dimension `d` of `value`: a constant when static, else an
+  /// index value traced back to where the size comes from (a graph input's
+  /// tensor.dim, created once; a tensor.empty's size operand) through ops
+  /// that keep it (elementwise ops, linalg ops and their inits, the leading
+  /// dimensions of ffn ops, casts, unit reshapes). Sizes of one origin are
+  /// then one SSA value, so that shape arithmetic can cancel them (a
+  /// Reshape's -1 over [B, T, h, d] with B and T read elsewhere).
+  OpFoldResult getDimSize(Location loc, Value value, int64_t d);
+  /// getDimSize of every dimension of `value`.
+  SmallVector<OpFoldResult> getMixedSizes(Location loc, Value value);
+
   /// The index of the first input of the node that is a value with dynamic
   /// dimensions (pending constants and known integers are static), or -1.
   int firstDynamicInput(NodeContext &n);
@@ -325,6 +336,8 @@ private:
   llvm::StringMap<Value> derived;
   llvm::StringMap<KnownInts> knownInts;
   llvm::StringMap<SymbolicInts> symbolicInts;
+  /// tensor.dim of graph inputs, created once at the function's start.
+  DenseMap<std::pair<Value, int64_t>, Value> inputDims;
   func::FuncOp func;
 };
 

@@ -42,11 +42,6 @@ static std::string elementsStr(const SymbolicInts &ints) {
   return s + "]";
 }
 
-/// The sizes of `value`'s dimensions: constants, or tensor.dim.
-static SmallVector<OpFoldResult> mixedSizes(OpBuilder &b, Location loc,
-                                            Value value) {
-  return tensor::getMixedSizes(b, loc, value);
-}
 
 /// `lhs op rhs` on index sizes, folded when both are constants.
 static FailureOr<OpFoldResult> combine(NodeContext &n, char op,
@@ -107,6 +102,65 @@ static FailureOr<OpFoldResult> combine(NodeContext &n, char op,
   return OpFoldResult(result);
 }
 
+/// The product of `numerator` over the product of `denominator`. Dynamic
+/// sizes that are one value on both sides cancel (GraphImporter::getDimSize
+/// gives sizes of one origin one value), so that `[B, T, 4, 8]` reshaped to
+/// `[B, T, -1]` infers a static 32.
+static FailureOr<OpFoldResult> divideProducts(NodeContext &n,
+                                              ArrayRef<OpFoldResult> numerator,
+                                              ArrayRef<OpFoldResult> denominator) {
+  OpBuilder &b = n.importer.getBuilder();
+  int64_t num = 1, den = 1;
+  SmallVector<Value> numValues, denValues;
+  for (auto [sizes, constant, values] :
+       {std::tie(numerator, num, numValues),
+        std::tie(denominator, den, denValues)})
+    for (OpFoldResult size : sizes) {
+      if (std::optional<int64_t> c = getConstantIntValue(size)) {
+        if (llvm::MulOverflow(constant, *c, constant))
+          return n.emitError() << "the shape has too many elements";
+      } else {
+        values.push_back(cast<Value>(size));
+      }
+    }
+  SmallVector<Value> remaining;
+  for (Value v : denValues) {
+    auto it = llvm::find(numValues, v);
+    if (it != numValues.end())
+      numValues.erase(it);
+    else
+      remaining.push_back(v);
+  }
+  if (den == 0)
+    return n.emitError() << "cannot infer a -1 dimension next to a 0 one";
+  OpFoldResult result = b.getIndexAttr(1);
+  if (remaining.empty() && num % den == 0) {
+    result = b.getIndexAttr(num / den);
+    for (Value v : numValues) {
+      FailureOr<OpFoldResult> r = combine(n, '*', result, v);
+      if (failed(r))
+        return failure();
+      result = *r;
+    }
+    return result;
+  }
+  // Sizes of different origins: computed at run time.
+  OpFoldResult dividend = b.getIndexAttr(num), divisor = b.getIndexAttr(den);
+  for (Value v : numValues) {
+    FailureOr<OpFoldResult> r = combine(n, '*', dividend, v);
+    if (failed(r))
+      return failure();
+    dividend = *r;
+  }
+  for (Value v : remaining) {
+    FailureOr<OpFoldResult> r = combine(n, '*', divisor, v);
+    if (failed(r))
+      return failure();
+    divisor = *r;
+  }
+  return combine(n, '/', dividend, divisor);
+}
+
 //===----------------------------------------------------------------------===//
 // Shape computations
 //===----------------------------------------------------------------------===//
@@ -127,7 +181,7 @@ static LogicalResult symbolicShape(NodeContext &n) {
     return failure();
   int64_t s = std::clamp<int64_t>(*start < 0 ? *start + rank : *start, 0, rank);
   int64_t e = std::clamp<int64_t>(*end < 0 ? *end + rank : *end, 0, rank);
-  SmallVector<OpFoldResult> sizes = mixedSizes(g.getBuilder(), n.loc, *x);
+  SmallVector<OpFoldResult> sizes = g.getMixedSizes(n.loc, *x);
   SymbolicInts ints;
   ints.elements.assign(sizes.begin() + s, sizes.begin() + std::max(s, e));
   ints.type = RankedTensorType::get(
@@ -370,7 +424,7 @@ static LogicalResult symbolicReshape(NodeContext &n) {
   if (requested->type.getRank() != 1)
     return n.emitError() << "shape must be a 1-D tensor";
   OpBuilder &b = g.getBuilder();
-  SmallVector<OpFoldResult> in = mixedSizes(b, n.loc, *x);
+  SmallVector<OpFoldResult> in = g.getMixedSizes(n.loc, *x);
   SmallVector<OpFoldResult> sizes;
   int64_t inferred = -1;
   for (auto [i, entry] : llvm::enumerate(requested->elements)) {
@@ -397,20 +451,7 @@ static LogicalResult symbolicReshape(NodeContext &n) {
   }
   if (inferred >= 0) {
     // The element count over the product of the other sizes.
-    OpFoldResult total = b.getIndexAttr(1), known = b.getIndexAttr(1);
-    for (OpFoldResult size : in) {
-      FailureOr<OpFoldResult> t = combine(n, '*', total, size);
-      if (failed(t))
-        return failure();
-      total = *t;
-    }
-    for (OpFoldResult size : sizes) {
-      FailureOr<OpFoldResult> k = combine(n, '*', known, size);
-      if (failed(k))
-        return failure();
-      known = *k;
-    }
-    FailureOr<OpFoldResult> q = combine(n, '/', total, known);
+    FailureOr<OpFoldResult> q = divideProducts(n, in, sizes);
     if (failed(q))
       return failure();
     sizes[inferred] = *q;
@@ -472,7 +513,7 @@ static LogicalResult symbolicExpand(NodeContext &n) {
     return failure();
   auto type = cast<RankedTensorType>(x->getType());
   int64_t rank = std::max<int64_t>(type.getRank(), requested->elements.size());
-  SmallVector<OpFoldResult> in = mixedSizes(b, n.loc, *x);
+  SmallVector<OpFoldResult> in = g.getMixedSizes(n.loc, *x);
   SmallVector<OpFoldResult> sizes(rank);
   for (int64_t d = 0; d < rank; ++d) {
     int64_t xd = d - (rank - type.getRank());
@@ -508,6 +549,12 @@ onnx_import::importWithSymbolicInts(NodeContext &n) {
       return symbolicShape(n);
     return std::nullopt;
   }
+  // Reshape and Expand of a tensor with dynamic dimensions to a shape known
+  // at import: the same paths (a 0 entry copies a dynamic size, a -1 entry
+  // is inferred from them).
+  if ((op == "Reshape" || op == "Expand") && g.firstDynamicInput(n) == 0 &&
+      g.isKnownIntInput(n, 1))
+    return op == "Reshape" ? symbolicReshape(n) : symbolicExpand(n);
   bool any = false;
   for (int i = 0, e = n.numInputs(); i < e; ++i)
     any |= g.isSymbolicIntInput(n, i);
