@@ -30,6 +30,9 @@ FFNCost mlir::ffn::measureFFN(MlpOp op) {
   FFNCost cost;
   for (Value param : op.getParams())
     cost.params += numElements(param);
+  cost.perToken = llvm::any_of(
+      cast<ShapedType>(op.getInput().getType()).getShape().drop_back(),
+      ShapedType::isDynamic);
   op.getBody().walk([&](LinearOp linear) {
     auto xType = linear.getInput().getType();
     int64_t rows = 1;
@@ -156,6 +159,11 @@ void FFNReport::printTable(llvm::raw_ostream &os) const {
                       "parameters {3} -> {4}\n",
                       ffns.size(), before, after, uniqueParamsBefore,
                       uniqueParamsAfter);
+  if (llvm::any_of(ffns, [](const FFNReportEntry &e) {
+        return e.before.perToken;
+      }))
+    os << "FLOPs are per token: the token dimensions (batch, sequence) are "
+          "dynamic and each counts as 1\n";
   if (totalMaxRelError)
     os << llvm::formatv("model outputs: max_rel_error {0:e2} measured on {1} "
                         "calibration sample(s) ({2} builds)\n",
@@ -186,6 +194,7 @@ void FFNReport::writeJSON(llvm::raw_ostream &os) const {
         {"applied", std::move(applied)},
         {"flops_before", e.before.flops},
         {"flops_after", e.after.flops},
+        {"flops_per_token", e.before.perToken},
         {"params_before", e.before.params},
         {"params_after", e.after.params},
         {"max_rel_error", std::move(err)},

@@ -24,6 +24,9 @@ class MlpOp;
 struct FFNCost {
   int64_t flops = 0;
   int64_t params = 0;
+  /// The input has dynamic token dimensions (batch, sequence): `flops`
+  /// counts each as 1, the cost of one token per dynamic dimension.
+  bool perToken = false;
 };
 
 /// The cost of `op` for its compiled shapes.
