@@ -28,10 +28,11 @@ using namespace mlir::ffn::onnx_import;
 static Value buildTranspose(OpBuilder &b, Location loc, Value x,
                             ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> inSizes = tensor::getMixedSizes(b, loc, x);
+  SmallVector<OpFoldResult> sizes;
   for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+    sizes.push_back(inSizes[p]);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
 }
 
@@ -80,6 +81,10 @@ LogicalResult onnx_import::importBatchNormalization(NodeContext &n) {
                          << GraphImporter::shapeStr(type.getShape())
                          << " has no channel axis (expected [N, C, ...])";
   int64_t channels = type.getDimSize(1);
+  if (ShapedType::isDynamic(channels))
+    return n.emitError() << "the channel axis of input shape "
+                         << GraphImporter::shapeStr(type.getShape())
+                         << " is dynamic; pin it with --shape";
   static constexpr const char *kParamNames[] = {"scale", "B", "input_mean",
                                                 "input_var"};
   SmallVector<Value, 4> params;

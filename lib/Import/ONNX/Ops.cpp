@@ -1088,7 +1088,7 @@ static LogicalResult importIdentity(NodeContext &n) {
 
 static const OpHandler kHandlers[] = {
     {"Add", 1, importBinary<arith::AddFOp>, kDynamic},
-    {"BatchNormalization", 9, importBatchNormalization},
+    {"BatchNormalization", 9, importBatchNormalization, kDynamic},
     {"Cast", 1, importCast},
     {"Clip", 11, importClip, kDynamic},
     {"Concat", 1, importConcat},
