@@ -564,6 +564,13 @@ LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
                                           const ModelInterface &model,
                                           const CompileOptions &options,
                                           FFNReport &report) {
+  // The calibration builds run on inputs of the model's own shapes.
+  if (model.isDynamic()) {
+    budgetError(ctx) << "the model has dynamic input/output shapes: "
+                        "approximate rewrites with a calibration budget "
+                        "need static shapes; pin them with --shape";
+    return failure();
+  }
   if (options.maxRelError &&
       !(*options.maxRelError > 0.0 && std::isfinite(*options.maxRelError))) {
     budgetError(ctx) << "--max-rel-error must be a positive number";

@@ -112,25 +112,56 @@ static int32_t abiDtype(Type element) {
   return -1;
 }
 
-/// Checks that `type` is a statically shaped tensor of an element type the
-/// ABI carries and returns its shape.
+/// Checks that `type` is a ranked tensor of an element type the ABI carries
+/// and returns its shape, with kDynamicDim for dynamic dimensions.
 static FailureOr<std::vector<int64_t>>
 checkTensorType(Type type, Location loc, StringRef what, StringRef name) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || abiDtype(tensor.getElementType()) < 0) {
     emitError(loc) << what << " '" << name << "' has type " << type
-                   << "; the CPU target supports tensors of f32, f64, i64, "
-                      "i32, i16 and i8 only";
+                   << "; the CPU target supports ranked tensors of f32, f64, "
+                      "i64, i32, i16 and i8 only";
     return failure();
   }
-  if (!tensor.hasStaticShape()) {
-    emitError(loc) << what << " '" << name << "' has type " << type
-                   << " with dynamic dimensions, which this build does not "
-                      "compile yet";
-    return failure();
+  std::vector<int64_t> shape;
+  for (int64_t dim : tensor.getShape())
+    shape.push_back(ShapedType::isDynamic(dim) ? kDynamicDim : dim);
+  return shape;
+}
+
+/// Reads the `ffn.dim_names` of an input or output (one string per
+/// dimension) into `t.dimNames`; names of static dimensions are dropped.
+static LogicalResult readDimNames(DictionaryAttr attrs, Location loc,
+                                  StringRef what, TensorInterface &t) {
+  Attribute attr = attrs ? attrs.get("ffn.dim_names") : Attribute();
+  if (!attr)
+    return success();
+  auto names = dyn_cast<ArrayAttr>(attr);
+  if (!names || names.size() != t.shape.size() ||
+      !llvm::all_of(names, [](Attribute a) { return isa<StringAttr>(a); }))
+    return emitError(loc) << what << " '" << t.name << "': ffn.dim_names "
+                          << attr << " must be an array of "
+                          << t.shape.size()
+                          << " strings, one per dimension";
+  for (auto [dim, name] : llvm::zip(t.shape, names))
+    t.dimNames.push_back(dim == kDynamicDim ? cast<StringAttr>(name).str()
+                                            : std::string());
+  if (llvm::all_of(t.dimNames, [](const std::string &n) { return n.empty(); }))
+    t.dimNames.clear();
+  return success();
+}
+
+/// `2, batch, ?`: a shape with dynamic dimensions shown by name, or `?`.
+static std::string formatInterfaceShape(const TensorInterface &t) {
+  std::string text;
+  for (auto [d, dim] : llvm::enumerate(t.shape)) {
+    if (d)
+      text += ", ";
+    StringRef name = t.getDimName(d);
+    text += dim != kDynamicDim ? std::to_string(dim)
+                               : (name.empty() ? std::string("?") : name.str());
   }
-  return std::vector<int64_t>(tensor.getShape().begin(),
-                              tensor.getShape().end());
+  return text;
 }
 
 /// The model's entry function: @main, or the only public function.
@@ -170,6 +201,8 @@ FailureOr<ModelInterface> mlir::ffn::getModelInterface(ModuleOp module) {
     if (failed(shape))
       return failure();
     t.shape = std::move(*shape);
+    if (failed(readDimNames(attrs, loc, what, t)))
+      return failure();
     t.dtype = abiDtype(cast<RankedTensorType>(type).getElementType());
     // A bool ONNX input or output is an i8 tensor marked as such.
     if (attrs && attrs.get("ffn.bool"))
@@ -573,6 +606,18 @@ LogicalResult mlir::ffn::emitNative(MLIRContext &context,
                                     ModelInterface model,
                                     const CompileOptions &options,
                                     bool releaseWeights) {
+  if (options.target == "cuda" && model.isDynamic()) {
+    for (const auto *list : {&model.inputs, &model.outputs})
+      for (const TensorInterface &t : *list)
+        if (t.isDynamic()) {
+          driverError(context)
+              << (list == &model.inputs ? "input" : "output") << " '"
+              << t.name << "' has dynamic dimensions ["
+              << formatInterfaceShape(t)
+              << "]: dynamic shapes are CPU-only for now; pin with --shape";
+          return failure();
+        }
+  }
   if (options.target == "cuda" && failed(checkCUDAOptions(context, options)))
     return failure();
   std::string error;
@@ -596,6 +641,9 @@ LogicalResult mlir::ffn::emitNative(MLIRContext &context,
   cpuOptions.reuseWeightBuffers = releaseWeights;
   cpuOptions.activationSparsity = options.activationSparsity;
   cpuOptions.activationSparsityRemarks = options.printReport;
+  // Outputs of dynamic shape cannot be sized by the caller: the entry returns
+  // them (see Glue.cpp).
+  cpuOptions.resultsAsOutParams = !model.isDynamic();
   LogicalResult built =
       options.target == "cuda"
           ? buildCUDAPipeline(pm, options, llvm::errs())

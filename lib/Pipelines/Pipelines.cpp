@@ -40,13 +40,21 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
                         options.fuseFFN.getValue(),
                         options.fuseLowRank.getValue(),
                         options.reuseWeightBuffers.getValue());
-  // Buffers: outputs become caller-owned out-parameters.
+  // Buffers: outputs become caller-owned out-parameters. Without them
+  // (dynamic shapes: the caller cannot size the outputs) public functions
+  // return their results as new buffers the caller owns: the deallocation
+  // pipeline clones a returned buffer it does not own (an argument, a
+  // constant), and the clones become allocations and copies.
   os << "eliminate-empty-tensors,"
         "one-shot-bufferize{bufferize-function-boundaries "
-        "function-boundary-type-conversion=identity-layout-map},"
-        "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-        "cse,canonicalize,buffer-deallocation-pipeline,"
-        "ffn-cpu-expand-strided-copies,convert-linalg-to-loops,";
+        "function-boundary-type-conversion=identity-layout-map},";
+  if (options.resultsAsOutParams)
+    os << "buffer-results-to-out-params{hoist-static-allocs "
+          "modify-public-functions},";
+  os << "cse,canonicalize,buffer-deallocation-pipeline,";
+  if (!options.resultsAsOutParams)
+    os << "convert-bufferization-to-memref,";
+  os << "ffn-cpu-expand-strided-copies,convert-linalg-to-loops,";
   // Thread tiles onto OpenMP.
   os << "scf-forall-to-parallel,";
   if (options.parallel)
@@ -55,8 +63,13 @@ mlir::ffn::getLowerToCPUPipelineText(const CPUPipelineOptions &options) {
   os << "ffn-cpu-lower-vector,convert-vector-to-scf{full-unroll},lower-affine,"
         "canonicalize,cse,fold-memref-alias-ops,expand-strided-metadata,"
         "lower-affine,convert-scf-to-cf,convert-vector-to-llvm,"
-        "convert-math-to-llvm,convert-math-to-libm,finalize-memref-to-llvm,"
-        "convert-arith-to-llvm,convert-index-to-llvm,convert-openmp-to-llvm,"
+        "convert-math-to-llvm,convert-math-to-libm,";
+  // Returned buffers are freed by the caller with free(): aligned_alloc makes
+  // their aligned pointer the allocated one.
+  os << (options.resultsAsOutParams
+             ? "finalize-memref-to-llvm,"
+             : "finalize-memref-to-llvm{use-aligned-alloc},");
+  os << "convert-arith-to-llvm,convert-index-to-llvm,convert-openmp-to-llvm,"
         "convert-func-to-llvm,convert-cf-to-llvm,convert-ub-to-llvm,"
         "reconcile-unrealized-casts,canonicalize";
   return text;

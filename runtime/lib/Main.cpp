@@ -7,7 +7,9 @@
 //   OUT --input NAME=FILE.npy ... [--output-dir DIR] [--bench N] [--help]
 //
 // Inputs are named by graph input name and read from .npy files of exactly
-// the model's dtypes and shapes; every output is written to DIR/<name>.npy.
+// the model's dtypes and shapes (any size for a dynamic dimension: the model's
+// run_dynamic checks those); every output is written to DIR/<name>.npy with
+// the shape the run gave it.
 // `--bench N` times N runs after a warm-up and prints the median and minimum
 // latency. Exit codes: 0 on success, 1 for runtime errors (files, shapes, the
 // model failing), 2 for usage errors.
@@ -60,7 +62,8 @@ static const char *getModelName() {
   return ffn_model.name ? ffn_model.name : "model";
 }
 
-/// Formats the shape of `desc`, showing dynamic dimensions as '?'.
+/// Formats the shape of `desc`, showing dynamic dimensions by name, or as
+/// '?' when unnamed.
 static std::string formatDescShape(const ffn_tensor_desc &desc) {
   if (desc.rank <= 0 || !desc.shape)
     return "[]";
@@ -68,10 +71,26 @@ static std::string formatDescShape(const ffn_tensor_desc &desc) {
   for (int32_t i = 0; i < desc.rank; ++i) {
     if (i)
       text += ", ";
-    text +=
-        desc.shape[i] < 0 ? std::string("?") : std::to_string(desc.shape[i]);
+    if (desc.shape[i] >= 0)
+      text += std::to_string(desc.shape[i]);
+    else if (desc.dim_names && desc.dim_names[i])
+      text += desc.dim_names[i];
+    else
+      text += "?";
   }
   return text + "]";
+}
+
+/// Whether an input or output of the model has a dynamic dimension.
+static bool isDynamicModel() {
+  for (const auto &[descs, count] :
+       {std::pair{ffn_model.inputs, ffn_model.num_inputs},
+        std::pair{ffn_model.outputs, ffn_model.num_outputs}})
+    for (int32_t i = 0; i < count; ++i)
+      for (int32_t d = 0; d < descs[i].rank; ++d)
+        if (descs[i].shape[d] < 0)
+          return true;
+  return false;
 }
 
 /// Prints one "  name: f32 [2, 3]" line per tensor.
@@ -102,10 +121,15 @@ static void printHelp() {
       "inputs (each given exactly once as --input NAME=FILE.npy of the "
       "dtype below, C order):\n",
       getModelName());
+  bool dynamic = isDynamicModel();
   printTensors(stdout, ffn_model.inputs, ffn_model.num_inputs);
   std::printf(
       "outputs (written as DIR/NAME.npy; '/' in a name becomes '_'):\n");
   printTensors(stdout, ffn_model.outputs, ffn_model.num_outputs);
+  if (dynamic)
+    std::printf(
+        "\nA dimension shown by name or as '?' is dynamic: any size of at "
+        "least 1,\nthe same for every input dimension of the same name.\n");
   std::printf(
       "\noptions:\n"
       "  --input NAME=FILE.npy  read the graph input NAME from FILE.npy\n"
@@ -199,7 +223,8 @@ static std::string parseArguments(int argc, char **argv, Options &options) {
 }
 
 /// Checks one tensor descriptor of the linked model; the runtime handles
-/// static shapes of the dtypes of enum ffn_dtype.
+/// the dtypes of enum ffn_dtype, and dynamic shapes for models with
+/// run_dynamic.
 static std::string checkDesc(const ffn_tensor_desc &desc, const char *kind,
                              int32_t index) {
   std::string what = std::string(kind) + " #" + std::to_string(index);
@@ -212,10 +237,14 @@ static std::string checkDesc(const ffn_tensor_desc &desc, const char *kind,
   if (desc.rank < 0 || (desc.rank > 0 && !desc.shape))
     return what + " has an invalid rank or shape";
   std::vector<int64_t> shape(desc.shape, desc.shape + desc.rank);
-  for (int64_t dim : shape)
-    if (dim < 0)
+  for (int64_t &dim : shape) {
+    if (dim >= 0)
+      continue;
+    if (dim != -1 || !ffn_model.run_dynamic)
       return what + " has dynamic shape " + formatDescShape(desc) +
-             ", which the runtime does not support yet";
+             ", which this model descriptor cannot run";
+    dim = 1;
+  }
   int64_t numElements = getNumElements(shape);
   if (numElements < 0 || uint64_t(numElements) > SIZE_MAX / dtype->size)
     return what + " has a shape too large for memory";
@@ -316,15 +345,126 @@ static std::string checkOutputDir(const std::string &dir) {
   return "";
 }
 
+/// Reports that the model's run returned `status`, with the model's own
+/// message when it has one.
+static void reportRunFailure(const char *entry, int status) {
+  std::string message = "model '" + std::string(getModelName()) +
+                        "' failed (" + entry + " returned " +
+                        std::to_string(status) + ")";
+  const char *detail = ffn_model.last_error ? ffn_model.last_error() : nullptr;
+  if (detail && *detail)
+    message += ": " + std::string(detail);
+  runtimeError(message);
+}
+
 /// Runs the model once; reports a failure and returns false.
 static bool runModel(const std::vector<const void *> &inputs,
                      const std::vector<void *> &outputs) {
   int status = ffn_model.run(inputs.data(), outputs.data());
   if (status == 0)
     return true;
-  runtimeError("model '" + std::string(getModelName()) +
-               "' failed (run returned " + std::to_string(status) + ")");
+  reportRunFailure("run", status);
   return false;
+}
+
+namespace {
+/// The outputs of one run_dynamic: buffers the caller frees, and shapes.
+struct DynamicOutputs {
+  std::vector<void *> buffers;
+  std::vector<std::vector<int64_t>> shapes;
+
+  DynamicOutputs() {
+    buffers.assign(ffn_model.num_outputs, nullptr);
+    for (int32_t i = 0; i < ffn_model.num_outputs; ++i)
+      shapes.emplace_back(ffn_model.outputs[i].rank, 0);
+  }
+  DynamicOutputs(const DynamicOutputs &) = delete;
+  DynamicOutputs &operator=(const DynamicOutputs &) = delete;
+  ~DynamicOutputs() { release(); }
+
+  void release() {
+    for (void *&buffer : buffers) {
+      std::free(buffer);
+      buffer = nullptr;
+    }
+  }
+};
+} // namespace
+
+/// Runs the model once through run_dynamic, replacing `outputs`; reports a
+/// failure and returns false.
+static bool runModelDynamic(const std::vector<const void *> &inputs,
+                            const std::vector<const int64_t *> &inputShapes,
+                            DynamicOutputs &outputs) {
+  outputs.release();
+  std::vector<int64_t *> shapePointers;
+  for (std::vector<int64_t> &shape : outputs.shapes)
+    shapePointers.push_back(shape.data());
+  int status = ffn_model.run_dynamic(inputs.data(), inputShapes.data(),
+                                     outputs.buffers.data(),
+                                     shapePointers.data());
+  if (status == 0)
+    return true;
+  reportRunFailure("run_dynamic", status);
+  return false;
+}
+
+/// Prints the --bench summary of the sorted latencies `millis`.
+static void printBench(std::vector<double> &millis) {
+  std::sort(millis.begin(), millis.end());
+  size_t n = millis.size();
+  double median =
+      n % 2 ? millis[n / 2] : (millis[n / 2 - 1] + millis[n / 2]) / 2;
+  std::printf("iterations: %zu\nmedian_ms: %.6f\nmin_ms: %.6f\n", n, median,
+              millis.front());
+  std::fflush(stdout);
+}
+
+/// Runs a model with dynamic shapes (and times it with --bench), then
+/// writes its outputs with the shapes the run gave them.
+static int runDynamic(const Options &options,
+                      const std::vector<NpyArray> &inputArrays,
+                      const std::vector<std::string> &outputPaths) {
+  std::vector<const void *> inputPointers;
+  std::vector<const int64_t *> inputShapes;
+  for (const NpyArray &array : inputArrays) {
+    inputPointers.push_back(array.data.data());
+    inputShapes.push_back(array.shape.data());
+  }
+  DynamicOutputs outputs;
+  // The warm-up run of --bench is also the run whose outputs are written.
+  if (!runModelDynamic(inputPointers, inputShapes, outputs))
+    return kRuntimeError;
+  if (options.benchIterations > 0) {
+    std::vector<double> millis;
+    millis.reserve(size_t(options.benchIterations));
+    DynamicOutputs timed;
+    for (long long i = 0; i < options.benchIterations; ++i) {
+      // Each run's outputs are freed before the next (outside the timing).
+      timed.release();
+      auto start = std::chrono::steady_clock::now();
+      bool ok = runModelDynamic(inputPointers, inputShapes, timed);
+      auto end = std::chrono::steady_clock::now();
+      if (!ok)
+        return kRuntimeError;
+      millis.push_back(
+          std::chrono::duration<double, std::milli>(end - start).count());
+    }
+    printBench(millis);
+  }
+
+  for (int32_t i = 0; i < ffn_model.num_outputs; ++i) {
+    const ffn_tensor_desc &desc = ffn_model.outputs[i];
+    const std::vector<int64_t> &shape = outputs.shapes[i];
+    std::string error;
+    if (getNumElements(shape) < 0)
+      return runtimeError("output '" + std::string(desc.name) +
+                          "' has the invalid shape " + formatShape(shape));
+    if (!writeNpy(outputPaths[i], *getNpyDtype(desc.dtype), shape.data(),
+                  shape.size(), outputs.buffers[i], error))
+      return runtimeError("output '" + std::string(desc.name) + "': " + error);
+  }
+  return kSuccess;
 }
 
 int main(int argc, char **argv) {
@@ -373,8 +513,12 @@ int main(int argc, char **argv) {
       inputsOk = false;
       continue;
     }
+    // Dynamic dimensions take any size here; run_dynamic checks them.
     const std::vector<int64_t> &shape = inputArrays[i].shape;
-    if (shape != std::vector<int64_t>(desc.shape, desc.shape + desc.rank)) {
+    bool matches = shape.size() == size_t(desc.rank);
+    for (int32_t d = 0; matches && d < desc.rank; ++d)
+      matches = desc.shape[d] < 0 || shape[d] == desc.shape[d];
+    if (!matches) {
       runtimeError("input '" + std::string(desc.name) + "' from " + files[i] +
                    " has shape " + formatShape(shape) +
                    " but the model expects " + formatDescShape(desc));
@@ -383,6 +527,9 @@ int main(int argc, char **argv) {
   }
   if (!inputsOk)
     return kRuntimeError;
+
+  if (isDynamicModel())
+    return runDynamic(options, inputArrays, outputPaths);
 
   std::vector<AlignedBuffer> outputBuffers(ffn_model.num_outputs);
   for (int32_t i = 0; i < ffn_model.num_outputs; ++i)
@@ -412,13 +559,7 @@ int main(int argc, char **argv) {
       millis.push_back(
           std::chrono::duration<double, std::milli>(end - start).count());
     }
-    std::sort(millis.begin(), millis.end());
-    size_t n = millis.size();
-    double median =
-        n % 2 ? millis[n / 2] : (millis[n / 2 - 1] + millis[n / 2]) / 2;
-    std::printf("iterations: %lld\nmedian_ms: %.6f\nmin_ms: %.6f\n",
-                options.benchIterations, median, millis.front());
-    std::fflush(stdout);
+    printBench(millis);
   } else if (!runModel(inputPointers, outputPointers)) {
     return kRuntimeError;
   }

@@ -107,13 +107,35 @@ struct CompileOptions {
   std::vector<std::string> calibration;
 };
 
+/// A dynamic dimension in TensorInterface::shape (as in the runtime ABI;
+/// MLIR's ShapedType::kDynamic is translated).
+constexpr int64_t kDynamicDim = -1;
+
 /// One input or output of the compiled model.
 struct TensorInterface {
   std::string name;
+  /// The shape; kDynamicDim for a dynamic dimension.
   std::vector<int64_t> shape;
+  /// Per dimension, the name of a dynamic dimension (the ONNX dim_param,
+  /// from the `ffn.dim_names` argument/result attribute); empty for static
+  /// and unnamed dynamic dimensions. Empty, or one entry per dimension.
+  std::vector<std::string> dimNames;
   /// The element type at the ABI (enum ffn_dtype of ffn/Runtime/ModelABI.h):
   /// FFN_DTYPE_F32 (0), F64, I64, I32, I16, I8 or BOOL (one byte, 0 or 1).
   int32_t dtype = 0;
+
+  bool isDynamic() const {
+    for (int64_t dim : shape)
+      if (dim == kDynamicDim)
+        return true;
+    return false;
+  }
+  /// The name of dynamic dimension `d`, or "" (static or unnamed).
+  llvm::StringRef getDimName(size_t d) const {
+    return d < dimNames.size() && shape[d] == kDynamicDim
+               ? llvm::StringRef(dimNames[d])
+               : llvm::StringRef();
+  }
 };
 
 /// The model's calling interface, derived from its entry function.
@@ -121,6 +143,17 @@ struct ModelInterface {
   std::string entryName;
   std::vector<TensorInterface> inputs;
   std::vector<TensorInterface> outputs;
+
+  /// Whether an input or output has a dynamic dimension: the entry then
+  /// returns its results as buffers the caller owns instead of writing them
+  /// into out-parameters.
+  bool isDynamic() const {
+    for (const auto *list : {&inputs, &outputs})
+      for (const TensorInterface &t : *list)
+        if (t.isDynamic())
+          return true;
+    return false;
+  }
 };
 
 /// Loads the model at `path`: parses an .mlir file, or imports an ONNX model
@@ -131,7 +164,10 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context, StringRef path,
                                 ArrayRef<std::string> shapes = {});
 
 /// Finds the entry function (`@main`, or the only public function) and
-/// checks that its signature is one the runtime supports.
+/// checks that its signature is one the runtime supports: ranked tensors of
+/// the ABI's element types, static or dynamic dimensions (named by an
+/// `ffn.dim_names` array of strings, one per dimension, "" for static and
+/// unnamed ones).
 FailureOr<ModelInterface> getModelInterface(ModuleOp module);
 
 /// Runs the compilation `options` describes. Errors are reported through

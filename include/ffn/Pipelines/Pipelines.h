@@ -61,11 +61,19 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "activation-sparsity-remarks",
       llvm::cl::desc("A remark for every FFN that gets activation sparsity"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> resultsAsOutParams{
+      *this, "results-as-out-params",
+      llvm::cl::desc("Public functions write their results into caller-"
+                     "allocated out-parameters (on, the default: static "
+                     "shapes); off: they return them as buffers the caller "
+                     "frees with free() (dynamic shapes)"),
+      llvm::cl::init(true)};
 };
 
 /// Appends ffn-lower-to-cpu: ffn → linalg → tiles and vectors → buffers →
 /// OpenMP → LLVM dialect. The module's public functions take their results
-/// as trailing out-parameters afterwards.
+/// as trailing out-parameters afterwards, or with `results-as-out-params=0`
+/// return them as buffers the caller owns.
 LogicalResult buildLowerToCPUPipeline(OpPassManager &pm,
                                       const CPUPipelineOptions &options,
                                       llvm::raw_ostream &errs);
