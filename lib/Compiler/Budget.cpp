@@ -204,9 +204,44 @@ size_t elementSize(int32_t dtype) {
 /// The calibration samples of every model input.
 struct Calibration {
   int64_t samples = 0;
+  /// Per model input: its shape in the samples (the model's, with every
+  /// dynamic dimension set).
+  std::vector<std::vector<int64_t>> shapes;
   /// Per model input: `samples` copies of the input, one after the other.
   std::vector<std::vector<char>> inputs;
 };
+
+/// The size a dynamic dimension takes in random calibration inputs when no
+/// calibration file sets it: 1 for the first dimension (the batch), else
+/// kRandomTokens.
+constexpr int64_t kRandomTokens = 64;
+
+/// "[batch, seq, 32]": the shape of an input, dynamic dimensions by name
+/// (or '?').
+std::string interfaceShape(const TensorInterface &t) {
+  std::string text = "[";
+  for (size_t d = 0; d < t.shape.size(); ++d) {
+    if (d)
+      text += ", ";
+    if (t.shape[d] != kDynamicDim)
+      text += std::to_string(t.shape[d]);
+    else if (!t.getDimName(d).empty())
+      text += t.getDimName(d).str();
+    else
+      text += "?";
+  }
+  return text + "]";
+}
+
+/// Whether `shape` (of a file) is `model` with its dynamic dimensions set.
+bool matchesShape(ArrayRef<int64_t> shape, ArrayRef<int64_t> model) {
+  if (shape.size() != model.size())
+    return false;
+  for (auto [s, m] : llvm::zip(shape, model))
+    if (m != kDynamicDim ? s != m : s < 1)
+      return false;
+  return true;
+}
 
 /// `count` values of `dtype` at random: N(0, 1) for floats, 0 or 1 for
 /// integers and booleans (valid indices and masks whatever the model).
@@ -275,21 +310,21 @@ FailureOr<Calibration> loadCalibration(MLIRContext &ctx,
                        << (dtype ? error : "unsupported input type");
       return failure();
     }
-    // One sample of the input's shape, or a stack of them.
+    // One sample of the input's shape, or a stack of them (dynamic
+    // dimensions take the file's sizes).
     int64_t samples = 0;
     ArrayRef<int64_t> shape(array.shape);
-    if (shape == ArrayRef<int64_t>(it->shape))
+    if (matchesShape(shape, it->shape))
       samples = 1;
     else if (shape.size() == it->shape.size() + 1 &&
-             shape.drop_front() == ArrayRef<int64_t>(it->shape) &&
-             shape.front() > 0)
+             matchesShape(shape.drop_front(), it->shape) && shape.front() > 0)
       samples = shape.front();
     if (samples == 0) {
       budgetError(ctx) << "--calibration " << name << ": " << path
                        << " has shape " << ::ffn::runtime::formatShape(array.shape)
                        << "; input '" << name << "' needs "
-                       << ::ffn::runtime::formatShape(it->shape) << " or [N, "
-                       << ::ffn::runtime::formatShape(it->shape).substr(1);
+                       << interfaceShape(*it) << " or [N, "
+                       << interfaceShape(*it).substr(1);
       return failure();
     }
     if (cal.samples != 0 && samples != cal.samples) {
@@ -303,8 +338,46 @@ FailureOr<Calibration> loadCalibration(MLIRContext &ctx,
   }
   if (cal.samples == 0)
     cal.samples = kRandomSamples;
+  // Each input's sample shape: a file's own; dynamic dimensions of inputs
+  // without one take the size a file gives the dimension of that name, else
+  // 1 (the first) or kRandomTokens.
+  llvm::StringMap<int64_t> named;
   for (auto [i, t] : llvm::enumerate(model.inputs)) {
-    int64_t count = getNumElements(t.shape) * cal.samples;
+    std::vector<int64_t> shape = t.shape;
+    if (files[i]) {
+      ArrayRef<int64_t> given(files[i]->shape);
+      shape.assign(given.end() - t.shape.size(), given.end());
+      for (size_t d = 0; d < shape.size(); ++d) {
+        StringRef dimName = t.getDimName(d);
+        if (dimName.empty())
+          continue;
+        auto [entry, inserted] = named.try_emplace(dimName, shape[d]);
+        if (!inserted && entry->second != shape[d]) {
+          budgetError(ctx) << "--calibration " << t.name << ": dimension " << d
+                           << " ('" << dimName << "') is " << shape[d]
+                           << " but another file gives '" << dimName
+                           << "' the size " << entry->second;
+          return failure();
+        }
+      }
+    }
+    cal.shapes.push_back(std::move(shape));
+  }
+  for (auto [i, t] : llvm::enumerate(model.inputs)) {
+    if (files[i])
+      continue;
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      if (t.shape[d] != kDynamicDim)
+        continue;
+      auto entry = named.find(t.getDimName(d));
+      cal.shapes[i][d] = entry != named.end() && !t.getDimName(d).empty()
+                             ? entry->second
+                         : d == 0 ? 1
+                                  : kRandomTokens;
+    }
+  }
+  for (auto [i, t] : llvm::enumerate(model.inputs)) {
+    int64_t count = getNumElements(cal.shapes[i]) * cal.samples;
     if (files[i]) {
       const char *data = static_cast<const char *>(files[i]->data.data());
       cal.inputs.emplace_back(data, data + count * elementSize(t.dtype));
@@ -411,15 +484,62 @@ FailureOr<Outputs> buildAndRun(MLIRContext &ctx, OwningOpRef<ModuleOp> module,
   }
   llvm::scope_exit destroyer([&] { destroy(instance); });
 
+  // A model with dynamic shapes runs through <name>_run_dynamic, which
+  // returns outputs of the sizes the inputs imply.
+  using RunDynamicFn = int (*)(void *, const void *const *,
+                               const int64_t *const *, void **,
+                               int64_t *const *);
+  using FreeFn = void (*)(void *);
+  RunDynamicFn runDynamic = nullptr;
+  FreeFn freeOutput = nullptr;
+  if (model->isDynamic()) {
+    runDynamic = reinterpret_cast<RunDynamicFn>(
+        dlsym(handle, (name + "_run_dynamic").str().c_str()));
+    freeOutput =
+        reinterpret_cast<FreeFn>(dlsym(handle, (name + "_free").str().c_str()));
+    if (!runDynamic || !freeOutput) {
+      budgetError(ctx) << "the calibration build '" << lib.outputPath
+                       << "' lacks the dynamic-shape C API";
+      return failure();
+    }
+  }
+
   Outputs outputs(model->outputs.size());
   std::vector<std::vector<char>> buffers;
-  for (const TensorInterface &t : model->outputs)
-    buffers.emplace_back(getNumElements(t.shape) * elementSize(t.dtype));
+  if (!runDynamic)
+    for (const TensorInterface &t : model->outputs)
+      buffers.emplace_back(getNumElements(t.shape) * elementSize(t.dtype));
   for (int64_t s = 0; s < cal.samples; ++s) {
     std::vector<const void *> in;
-    for (auto [i, t] : llvm::enumerate(model->inputs))
+    std::vector<const int64_t *> inShapes;
+    for (auto [i, t] : llvm::enumerate(model->inputs)) {
       in.push_back(cal.inputs[i].data() +
-                   s * getNumElements(t.shape) * elementSize(t.dtype));
+                   s * getNumElements(cal.shapes[i]) * elementSize(t.dtype));
+      inShapes.push_back(cal.shapes[i].data());
+    }
+    if (runDynamic) {
+      size_t n = model->outputs.size();
+      std::vector<void *> out(n, nullptr);
+      std::vector<std::vector<int64_t>> outShapes;
+      std::vector<int64_t *> outShapePtrs;
+      for (const TensorInterface &t : model->outputs)
+        outShapes.emplace_back(std::max<size_t>(t.shape.size(), 1));
+      for (std::vector<int64_t> &shape : outShapes)
+        outShapePtrs.push_back(shape.data());
+      if (runDynamic(instance, in.data(), inShapes.data(), out.data(),
+                     outShapePtrs.data()) != 0) {
+        budgetError(ctx) << "the calibration build '" << lib.outputPath
+                         << "' failed on sample " << s;
+        return failure();
+      }
+      for (auto [i, t] : llvm::enumerate(model->outputs)) {
+        outShapes[i].resize(t.shape.size());
+        appendAsFloats(static_cast<const char *>(out[i]), t.dtype,
+                       getNumElements(outShapes[i]), outputs[i]);
+        freeOutput(out[i]);
+      }
+      continue;
+    }
     std::vector<void *> out;
     for (std::vector<char> &b : buffers)
       out.push_back(b.data());
@@ -456,7 +576,9 @@ SmallVector<int64_t> addFFNInputResults(ModuleOp module,
   entry.walk([&](MlpOp mlp) {
     int64_t index = FFNReport::getEntryIndex(mlp);
     auto type = dyn_cast<RankedTensorType>(mlp.getInput().getType());
-    if (index < 0 || !type || !type.hasStaticShape() ||
+    // Token rows of a static width; the token dimensions may be dynamic.
+    if (index < 0 || !type || type.getRank() == 0 ||
+        type.isDynamicDim(type.getRank() - 1) ||
         !type.getElementType().isF32())
       return;
     indices.push_back(index);
@@ -564,13 +686,6 @@ LogicalResult mlir::ffn::applyErrorBudget(MLIRContext &ctx, ModuleOp module,
                                           const ModelInterface &model,
                                           const CompileOptions &options,
                                           FFNReport &report) {
-  // The calibration builds run on inputs of the model's own shapes.
-  if (model.isDynamic()) {
-    budgetError(ctx) << "the model has dynamic input/output shapes: "
-                        "approximate rewrites with a calibration budget "
-                        "need static shapes; pin them with --shape";
-    return failure();
-  }
   if (options.maxRelError &&
       !(*options.maxRelError > 0.0 && std::isfinite(*options.maxRelError))) {
     budgetError(ctx) << "--max-rel-error must be a positive number";
