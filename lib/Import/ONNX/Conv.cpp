@@ -9,7 +9,9 @@
 // row-major layout) in one ffn.linear with the bias, and the tokens
 // [B, (H/p)(W/p), D] are transposed and expanded back to Conv's
 // [B, D, H/p, W/p]. The exporter's following Flatten/Reshape and Transpose
-// to tokens then cancel against these at canonicalisation.
+// to tokens then cancel against these at canonicalisation. The batch may be
+// dynamic (its size traced to the image's); other dynamic dimensions, and
+// the general convolutions below, ask to be pinned with --shape.
 //
 // Every other 1-D or 2-D convolution (run-time weights, overlapping or
 // strided windows, padding, auto_pad, dilation, groups) becomes
@@ -45,13 +47,15 @@ static std::string listStr(ArrayRef<int64_t> values) {
 }
 
 /// `value` permuted by `perm` with linalg.transpose.
-static Value transpose(OpBuilder &b, Location loc, Value value,
+static Value transpose(GraphImporter &g, Location loc, Value value,
                        ArrayRef<int64_t> perm) {
+  OpBuilder &b = g.getBuilder();
   auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> inSizes = g.getMixedSizes(loc, value);
+  SmallVector<OpFoldResult> sizes;
   for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+    sizes.push_back(inSizes[p]);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   return linalg::TransposeOp::create(b, loc, value, init, perm).getResult()[0];
 }
 
@@ -233,7 +237,7 @@ static LogicalResult importGeneralConv(NodeContext &n, Value x, Value w,
 
 /// A patch embedding (see the file comment): `x` is [N, C, H, W], the
 /// constant weight [F, C, kH, kW] with strides equal to its kernel, `bias`
-/// [F] or null.
+/// [F] or null. The batch N may be dynamic.
 static LogicalResult importPatchEmbedding(NodeContext &n, Value x,
                                           Value bias) {
   GraphImporter &g = n.importer;
@@ -256,19 +260,28 @@ static LogicalResult importPatchEmbedding(NodeContext &n, Value x,
   // not used (no padding: the output size rounds down).
   Type f32 = xType.getElementType();
   int64_t hp = height / kh, wp = width / kw;
+  // The batch size: a constant, or the run-time size where it comes from.
+  OpFoldResult batchSize = g.getDimSize(n.loc, x, 0);
   Value image = x;
   if (hp * kh != height || wp * kw != width) {
-    SmallVector<int64_t> offsets(4, 0), sizes{batch, channels, hp * kh, wp * kw},
-        steps(4, 1);
+    SmallVector<int64_t> offsets(4, 0), steps(4, 1);
+    SmallVector<OpFoldResult> sizes{batchSize, b.getIndexAttr(channels),
+                                    b.getIndexAttr(hp * kh),
+                                    b.getIndexAttr(wp * kw)};
+    auto type =
+        RankedTensorType::get({batch, channels, hp * kh, wp * kw}, f32);
     image = tensor::ExtractSliceOp::create(
-        b, n.loc, RankedTensorType::get(sizes, f32), image, ValueRange{},
-        ValueRange{}, ValueRange{}, b.getDenseI64ArrayAttr(offsets),
-        b.getDenseI64ArrayAttr(sizes), b.getDenseI64ArrayAttr(steps));
+        b, n.loc, type, image, getAsIndexOpFoldResult(b.getContext(), offsets),
+        sizes,
+        getAsIndexOpFoldResult(b.getContext(), steps));
   }
   Value split = tensor::ExpandShapeOp::create(
       b, n.loc, RankedTensorType::get({batch, channels, hp, kh, wp, kw}, f32),
-      image, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4, 5}});
-  Value grouped = transpose(b, n.loc, split, {0, 2, 4, 1, 3, 5});
+      image, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4, 5}},
+      SmallVector<OpFoldResult>{batchSize, b.getIndexAttr(channels),
+                                b.getIndexAttr(hp), b.getIndexAttr(kh),
+                                b.getIndexAttr(wp), b.getIndexAttr(kw)});
+  Value grouped = transpose(g, n.loc, split, {0, 2, 4, 1, 3, 5});
   int64_t patchSize = channels * kh * kw;
   Value patches = tensor::CollapseShapeOp::create(
       b, n.loc, RankedTensorType::get({batch, hp * wp, patchSize}, f32),
@@ -291,12 +304,14 @@ static LogicalResult importPatchEmbedding(NodeContext &n, Value x,
       patches, weight, bias);
 
   // Back to Conv's layout: [B, Hp·Wp, M] -> [B, M, Hp·Wp] -> [B, M, Hp, Wp].
-  Value channelsFirst = transpose(b, n.loc, tokens, {0, 2, 1});
+  Value channelsFirst = transpose(g, n.loc, tokens, {0, 2, 1});
   return g.setOutput(
       n, 0,
       tensor::ExpandShapeOp::create(
           b, n.loc, RankedTensorType::get({batch, features, hp, wp}, f32),
-          channelsFirst, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}}));
+          channelsFirst, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}},
+          SmallVector<OpFoldResult>{batchSize, b.getIndexAttr(features),
+                                    b.getIndexAttr(hp), b.getIndexAttr(wp)}));
 }
 
 /// Conv: a patch embedding when it is one (a 2-D convolution of a constant
@@ -316,8 +331,15 @@ LogicalResult onnx_import::importConv(NodeContext &n) {
   auto xType = cast<RankedTensorType>(x->getType());
   auto wType = cast<RankedTensorType>(w->getType());
   int64_t rank = xType.getRank();
+  // A dynamic batch is taken by patch embeddings; other dynamic dimensions
+  // are to be pinned.
+  bool dynamicBatch = rank > 0 && xType.isDynamicDim(0);
+  if (dynamicBatch &&
+      (llvm::any_of(xType.getShape().drop_front(), ShapedType::isDynamic) ||
+       !wType.hasStaticShape()))
+    return requireStaticInputs(n);
   if ((rank != 3 && rank != 4) || wType.getRank() != rank ||
-      !xType.hasStaticShape() || !wType.hasStaticShape())
+      !(xType.hasStaticShape() || dynamicBatch) || !wType.hasStaticShape())
     return n.emitError() << "input " << GraphImporter::shapeStr(xType.getShape())
                          << " and weight "
                          << GraphImporter::shapeStr(wType.getShape())
@@ -355,6 +377,8 @@ LogicalResult onnx_import::importConv(NodeContext &n) {
       all(attrs->padsBegin, 0) && all(attrs->padsEnd, 0) &&
       all(attrs->dilations, 1) && attrs->strides == kernel)
     return importPatchEmbedding(n, *x, bias);
+  if (dynamicBatch)
+    return requireStaticInputs(n);
 
   bool oneD = rank == 3;
   Value x4 = *x, w4 = *w;
@@ -398,8 +422,12 @@ LogicalResult onnx_import::importFlatten(NodeContext &n) {
                          << rank;
   int64_t split = *axis < 0 ? *axis + rank : *axis;
   int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < rank; ++d)
-    (d < split ? outer : inner) *= type.getDimSize(d);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t &group = d < split ? outer : inner;
+    group = type.isDynamicDim(d) || ShapedType::isDynamic(group)
+                ? ShapedType::kDynamic
+                : group * type.getDimSize(d);
+  }
   OpBuilder &b = g.getBuilder();
   auto resultType = RankedTensorType::get({outer, inner}, type.getElementType());
   if (type.getShape() == resultType.getShape())
@@ -426,7 +454,12 @@ LogicalResult onnx_import::importFlatten(NodeContext &n) {
     for (int64_t d = 0; d < rank; ++d)
       all.push_back(d);
     flat = tensor::CollapseShapeOp::create(
-        b, n.loc, RankedTensorType::get({outer * inner}, type.getElementType()),
+        b, n.loc,
+        RankedTensorType::get({ShapedType::isDynamic(outer) ||
+                                       ShapedType::isDynamic(inner)
+                                   ? ShapedType::kDynamic
+                                   : outer * inner},
+                              type.getElementType()),
         *x, ArrayRef<ReassociationIndices>{all});
   }
   return g.setOutput(n, 0,

@@ -1235,6 +1235,15 @@ OpFoldResult GraphImporter::getDimSize(Location loc, Value value, int64_t d) {
       return empty.getMixedSizes()[d];
     if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def))
       return expand.getMixedOutputShape()[d];
+    // Slices (Slice, Split) keep the sizes they were given; a concatenation
+    // (insert_slice into a tensor.empty) has the sizes of its destination.
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def);
+        slice && slice.getSourceType().getRank() == type.getRank())
+      return slice.getMixedSizes()[d];
+    if (auto insert = dyn_cast<tensor::InsertSliceOp>(def)) {
+      value = insert.getDest();
+      continue;
+    }
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def)) {
       value = linalgOp.getDpsInitOperand(cast<OpResult>(value).getResultNumber())
                   ->get();

@@ -8,7 +8,9 @@
 // tensors (tensor.dim). This file imports the shape computations on such
 // values (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast and integer
 // arithmetic) and the ops that take them as shapes (Reshape, ConstantOfShape,
-// Expand), which get dynamic result sizes. Anything else that reads symbolic
+// Expand), which get dynamic result sizes; a Slice of a tensor with symbolic
+// bounds and a Range to a symbolic limit go to their handlers in
+// TensorOps.cpp, which take them. Anything else that reads symbolic
 // integers gets them materialised as a run-time tensor.
 //
 //===----------------------------------------------------------------------===//
@@ -82,6 +84,9 @@ static FailureOr<OpFoldResult> combine(NodeContext &n, char op,
     return lhs;
   if ((op == '+' || op == '-') && r == 0)
     return lhs;
+  // One size less itself (klen - qlen of one sequence).
+  if (op == '-' && lhs == rhs)
+    return OpFoldResult(b.getIndexAttr(0));
   Value lv = g.indexValue(n.loc, lhs), rv = g.indexValue(n.loc, rhs);
   Value result;
   switch (op) {
@@ -568,6 +573,12 @@ onnx_import::importWithSymbolicInts(NodeContext &n) {
     return symbolicConcat(n);
   if (op == "Slice" && g.isSymbolicIntInput(n, 0))
     return symbolicSlice(n);
+  // Slices of tensors with bounds computed from dynamic sizes (a causal
+  // mask buffer cut to the sequence), and ranges to such bounds.
+  if (op == "Slice")
+    return importSlice(n);
+  if (op == "Range")
+    return importRange(n);
   if (op == "Cast") {
     FailureOr<int64_t> to = g.getIntAttr(n, "to", 0);
     if (succeeded(to) && (*to == onnx::TensorProto::INT64 ||

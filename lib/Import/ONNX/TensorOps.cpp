@@ -12,11 +12,21 @@
 // tensors of run-time data (f32 activations, masks compared at run time) are
 // built, as tensor and linalg ops.
 //
+// With dynamic dimensions (ONNX dim_param) the data-movement ops keep the
+// sizes GraphImporter::getDimSize traces to their origin: Concat, Split and
+// Slice (along static or dynamic axes), Gather (run-time indices clamped to
+// a dynamic axis), Where, Equal and Cast build the same ops with dynamic
+// sizes; Slice bounds and Range limits computed from dynamic sizes
+// (SymbolicInts, see Symbolic.cpp) are clamped with index arithmetic that
+// folds what the operands tell (IndexMath), e.g. a causal mask cut to the
+// sequence, or position ids arange(seq_len).
+//
 //===----------------------------------------------------------------------===//
 
 #include "GraphImporter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -335,6 +345,170 @@ static SmallVector<AxisSlice> fullSlices(ArrayRef<int64_t> shape) {
   return slices;
 }
 
+//===----------------------------------------------------------------------===//
+// Index arithmetic on sizes that may be dynamic
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Index arithmetic on OpFoldResults (constants or `index` values), folded
+/// where the operands tell: constants, equal values, and signs known from
+/// where a value comes from (dimension sizes are not negative).
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+
+  static std::optional<int64_t> constant(OpFoldResult x) {
+    return getConstantIntValue(x);
+  }
+  Value value(OpFoldResult x) {
+    return getValueOrCreateConstantIndexOp(b, loc, x);
+  }
+  OpFoldResult index(int64_t v) { return b.getIndexAttr(v); }
+
+  /// A lower bound of `x` where one is known: a constant; a dimension size
+  /// (>= 0; >= 1 for a graph input's, as the runtime requires of dynamic
+  /// dimensions); sums, products, quotients, minima and maxima of such.
+  static std::optional<int64_t> lowerBound(OpFoldResult x) {
+    if (std::optional<int64_t> c = constant(x))
+      return c;
+    Operation *def = cast<Value>(x).getDefiningOp();
+    if (!def)
+      return std::nullopt;
+    if (auto dim = dyn_cast<tensor::DimOp>(def))
+      return isa<BlockArgument>(dim.getSource()) ? 1 : 0;
+    if (auto c = dyn_cast<arith::ConstantIndexOp>(def))
+      return c.value();
+    if (!isa<arith::AddIOp, arith::MulIOp, arith::DivSIOp, arith::CeilDivSIOp,
+             arith::MinSIOp, arith::MaxSIOp>(def))
+      return std::nullopt;
+    std::optional<int64_t> l = lowerBound(def->getOperand(0));
+    std::optional<int64_t> r = lowerBound(def->getOperand(1));
+    if (isa<arith::MaxSIOp>(def)) {
+      if (l && r)
+        return std::max(*l, *r);
+      return l ? l : r;
+    }
+    if (!l || !r)
+      return std::nullopt;
+    if (isa<arith::AddIOp>(def))
+      return *l + *r;
+    if (isa<arith::MinSIOp>(def))
+      return std::min(*l, *r);
+    // Products and quotients: of non-negative operands only.
+    if (*l < 0 || *r < 0)
+      return std::nullopt;
+    if (isa<arith::MulIOp>(def))
+      return *l * *r;
+    return 0;
+  }
+  /// Whether `x` is known not to be negative.
+  static bool nonNegative(OpFoldResult x) {
+    std::optional<int64_t> l = lowerBound(x);
+    return l && *l >= 0;
+  }
+  /// `x` as `base + offset` with a constant offset (`base` is `x` itself
+  /// with offset 0 unless `x` is an addi of a constant).
+  static std::pair<OpFoldResult, int64_t> splitOffset(OpFoldResult x) {
+    if (auto v = dyn_cast<Value>(x))
+      if (auto add = v.getDefiningOp<arith::AddIOp>()) {
+        if (std::optional<int64_t> c = constant(add.getRhs()))
+          return {add.getLhs(), *c};
+        if (std::optional<int64_t> c = constant(add.getLhs()))
+          return {add.getRhs(), *c};
+      }
+    return {x, 0};
+  }
+
+  OpFoldResult add(OpFoldResult x, OpFoldResult y) {
+    std::optional<int64_t> cx = constant(x), cy = constant(y);
+    if (cx && cy)
+      return index(*cx + *cy);
+    if (cx == 0)
+      return y;
+    if (cy == 0)
+      return x;
+    return arith::AddIOp::create(b, loc, value(x), value(y)).getResult();
+  }
+  OpFoldResult sub(OpFoldResult x, OpFoldResult y) {
+    std::optional<int64_t> cx = constant(x), cy = constant(y);
+    if (cx && cy)
+      return index(*cx - *cy);
+    if (cy == 0)
+      return x;
+    // (v + a) - (v + b) = a - b.
+    auto [xBase, xOffset] = splitOffset(x);
+    auto [yBase, yOffset] = splitOffset(y);
+    if (xBase == yBase)
+      return index(xOffset - yOffset);
+    return arith::SubIOp::create(b, loc, value(x), value(y)).getResult();
+  }
+  OpFoldResult min(OpFoldResult x, OpFoldResult y) {
+    std::optional<int64_t> cx = constant(x), cy = constant(y);
+    if (cx && cy)
+      return index(std::min(*cx, *cy));
+    if (x == y)
+      return x;
+    // A constant at most the other's lower bound; a huge constant (INT_MAX,
+    // INT64_MAX: exporters' "to the end") against a size.
+    for (auto [c, other] : {std::pair(cx, y), std::pair(cy, x)}) {
+      std::optional<int64_t> l = lowerBound(other);
+      if (c && l && *c <= *l)
+        return index(*c);
+      if (c && *c >= std::numeric_limits<int32_t>::max())
+        return other;
+    }
+    return arith::MinSIOp::create(b, loc, value(x), value(y)).getResult();
+  }
+  OpFoldResult max(OpFoldResult x, OpFoldResult y) {
+    std::optional<int64_t> cx = constant(x), cy = constant(y);
+    if (cx && cy)
+      return index(std::max(*cx, *cy));
+    if (x == y)
+      return x;
+    // A constant at most the other's lower bound.
+    if (std::optional<int64_t> l = lowerBound(y); cx && l && *cx <= *l)
+      return y;
+    if (std::optional<int64_t> l = lowerBound(x); cy && l && *cy <= *l)
+      return x;
+    return arith::MaxSIOp::create(b, loc, value(x), value(y)).getResult();
+  }
+  /// ceil(x / d) for a positive constant d.
+  OpFoldResult ceilDiv(OpFoldResult x, int64_t d) {
+    if (d == 1)
+      return x;
+    if (std::optional<int64_t> c = constant(x))
+      return index(llvm::divideCeilSigned(*c, d));
+    return arith::CeilDivSIOp::create(b, loc, value(x), value(index(d)))
+        .getResult();
+  }
+  /// `c < 0 ? negative : other`.
+  OpFoldResult selectNegative(OpFoldResult c, OpFoldResult negative,
+                              OpFoldResult other) {
+    if (negative == other)
+      return other;
+    Value zero = value(index(0));
+    Value isNegative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                             value(c), zero);
+    return arith::SelectOp::create(b, loc, isNegative, value(negative),
+                                   value(other))
+        .getResult();
+  }
+
+  /// An ONNX Slice bound (start or end, positive step) into a dimension of
+  /// size `dim`: a negative bound counts from the end, then the bound is
+  /// clamped into [0, dim].
+  OpFoldResult sliceBound(OpFoldResult bound, OpFoldResult dim) {
+    std::optional<int64_t> c = constant(bound);
+    if (c && *c < 0)
+      return max(add(bound, dim), index(0));
+    if (c || nonNegative(bound))
+      return min(bound, dim);
+    return selectNegative(bound, max(add(bound, dim), index(0)),
+                          min(bound, dim));
+  }
+};
+} // namespace
+
 /// The name of an ONNX data type for diagnostics.
 static std::string dataTypeName(int64_t type) {
   if (onnx::TensorProto_DataType_IsValid(type))
@@ -619,7 +793,7 @@ LogicalResult onnx_import::importTranspose(NodeContext &n) {
   if (identity)
     return g.setOutput(n, 0, *x);
   OpBuilder &b = g.getBuilder();
-  SmallVector<OpFoldResult> inSizes = tensor::getMixedSizes(b, n.loc, *x);
+  SmallVector<OpFoldResult> inSizes = g.getMixedSizes(n.loc, *x);
   SmallVector<OpFoldResult> sizes;
   for (int64_t p : perm)
     sizes.push_back(inSizes[p]);
@@ -632,6 +806,68 @@ LogicalResult onnx_import::importTranspose(NodeContext &n) {
 //===----------------------------------------------------------------------===//
 // Concat, Slice, Split
 //===----------------------------------------------------------------------===//
+
+/// Concat of tensors with dynamic dimensions into `shape` (dynamic where
+/// every input is; the axis where any is): each input cast to the static
+/// sizes of the others, inserted at the running offset along `axis`.
+static LogicalResult importDynamicConcat(NodeContext &n, int64_t axis,
+                                         ArrayRef<int64_t> shape,
+                                         Type element) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  IndexMath m{b, n.loc};
+  int64_t rank = shape.size();
+  SmallVector<Value> inputs;
+  for (int i = 0, e = n.numInputs(); i < e; ++i) {
+    FailureOr<Value> x = getTensorInput(n, i);
+    if (failed(x))
+      return failure();
+    auto type = cast<RankedTensorType>(x->getType());
+    SmallVector<int64_t> castShape(type.getShape());
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && type.isDynamicDim(d))
+        castShape[d] = shape[d];
+    Value input = *x;
+    if (ArrayRef<int64_t>(castShape) != type.getShape())
+      input = tensor::CastOp::create(
+          b, n.loc, RankedTensorType::get(castShape, element), input);
+    inputs.push_back(input);
+  }
+  if (inputs.size() == 1)
+    return g.setOutput(n, 0, inputs[0]);
+  // The sizes off the axis from the first input that has them dynamic; along
+  // the axis, the sum.
+  SmallVector<OpFoldResult> sizes = g.getMixedSizes(n.loc, inputs[0]);
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == axis || !ShapedType::isDynamic(shape[d]))
+      continue;
+    for (Value input : inputs)
+      if (cast<RankedTensorType>(input.getType()).isDynamicDim(d)) {
+        sizes[d] = g.getDimSize(n.loc, input, d);
+        break;
+      }
+  }
+  SmallVector<SmallVector<OpFoldResult>> inputSizes;
+  OpFoldResult total = b.getIndexAttr(0);
+  for (Value input : inputs) {
+    inputSizes.push_back(g.getMixedSizes(n.loc, input));
+    total = m.add(total, inputSizes.back()[axis]);
+  }
+  sizes[axis] = total;
+  Value result = tensor::EmptyOp::create(b, n.loc, sizes, element);
+  OpFoldResult offset = b.getIndexAttr(0);
+  for (auto [input, inSizes] : llvm::zip(inputs, inputSizes)) {
+    if (IndexMath::constant(inSizes[axis]) == 0)
+      continue;
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+        strides(rank, b.getIndexAttr(1));
+    offsets[axis] = offset;
+    result = tensor::InsertSliceOp::create(b, n.loc, input, result, offsets,
+                                           inSizes, strides);
+    offset = m.add(offset, inSizes[axis]);
+  }
+  return g.setOutput(n, 0, result);
+}
 
 LogicalResult onnx_import::importConcat(NodeContext &n) {
   GraphImporter &g = n.importer;
@@ -657,16 +893,33 @@ LogicalResult onnx_import::importConcat(NodeContext &n) {
     return failure();
   SmallVector<int64_t> shape(types[0].getShape());
   shape[*axis] = 0;
+  // Dynamic dimensions are taken to equal the sizes they meet; the result
+  // has a dynamic axis when an input has.
+  bool dynamic = false;
   for (auto [i, type] : llvm::enumerate(types)) {
     bool matches = type.getRank() == rank &&
                    type.getElementType() == types[0].getElementType();
-    for (int64_t d = 0; matches && d < rank; ++d)
-      matches = d == *axis || type.getDimSize(d) == shape[d];
+    for (int64_t d = 0; matches && d < rank; ++d) {
+      if (d == *axis)
+        continue;
+      if (type.isDynamicDim(d) || ShapedType::isDynamic(shape[d])) {
+        dynamic = true;
+        if (!type.isDynamicDim(d))
+          shape[d] = type.getDimSize(d);
+        continue;
+      }
+      matches = type.getDimSize(d) == shape[d];
+    }
     if (!matches)
       return n.emitError() << "input " << i << " of type " << type
                            << " does not match input 0 of type " << types[0]
                            << " outside axis " << *axis;
-    shape[*axis] += type.getDimSize(*axis);
+    if (type.isDynamicDim(*axis))
+      dynamic = true;
+    if (type.isDynamicDim(*axis) || ShapedType::isDynamic(shape[*axis]))
+      shape[*axis] = ShapedType::kDynamic;
+    else
+      shape[*axis] += type.getDimSize(*axis);
   }
   Type element = types[0].getElementType();
   if (allInputsKnownInts(n)) {
@@ -695,6 +948,8 @@ LogicalResult onnx_import::importConcat(NodeContext &n) {
       return failure();
     return g.setOutput(n, 0, *x);
   }
+  if (dynamic)
+    return importDynamicConcat(n, *axis, shape, element);
   Value result = tensor::EmptyOp::create(b, n.loc, shape, element);
   int64_t offset = 0;
   for (int i = 0, e = n.numInputs(); i < e; ++i) {
@@ -715,10 +970,145 @@ LogicalResult onnx_import::importConcat(NodeContext &n) {
   return g.setOutput(n, 0, result);
 }
 
+/// `x` (of sizes `dims`) sliced by mixed offsets, sizes and strides: `x`
+/// itself for the whole tensor, a tensor.empty for an empty slice (its start
+/// may be the dimension's size, which extract_slice rejects), else
+/// extract_slice.
+static Value buildMixedSlice(GraphImporter &g, Location loc, Value x,
+                             ArrayRef<OpFoldResult> dims,
+                             ArrayRef<OpFoldResult> offsets,
+                             ArrayRef<OpFoldResult> sizes,
+                             ArrayRef<OpFoldResult> strides) {
+  OpBuilder &b = g.getBuilder();
+  bool whole = true;
+  for (auto [offset, size, stride, dim] :
+       llvm::zip(offsets, sizes, strides, dims))
+    whole &= IndexMath::constant(offset) == 0 &&
+             IndexMath::constant(stride) == 1 && size == dim;
+  if (whole)
+    return x;
+  Type element = getElementTypeOrSelf(x.getType());
+  if (llvm::any_of(sizes,
+                   [](OpFoldResult s) { return IndexMath::constant(s) == 0; }))
+    return tensor::EmptyOp::create(b, loc, sizes, element);
+  return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+}
+
+/// Slice of a tensor with dynamic dimensions, or with bounds computed from
+/// dynamic sizes (symbolic integers): the spec's clamping of negative and
+/// out-of-range bounds done on index values, folded where they are known.
+/// Positive steps only. A bool tensor known at import (a causal-mask
+/// buffer) is sliced as i8 and compared with zero.
+static LogicalResult importDynamicSlice(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  FailureOr<RankedTensorType> type = g.getInputType(n, 0);
+  if (failed(type))
+    return failure();
+  int64_t rank = type->getRank();
+  FailureOr<SymbolicInts> starts = g.getSymbolicIntInput(n, 1);
+  if (failed(starts))
+    return failure();
+  FailureOr<SymbolicInts> ends = g.getSymbolicIntInput(n, 2);
+  if (failed(ends))
+    return failure();
+  if (starts->type.getRank() != 1 || ends->type.getRank() != 1)
+    return n.emitError() << "starts and ends must be 1-D tensors";
+  size_t count = starts->elements.size();
+  if (ends->elements.size() != count)
+    return n.emitError() << "starts and ends differ in length (" << count
+                         << " and " << ends->elements.size() << ")";
+  SmallVector<int64_t> axes, steps(count, 1);
+  if (n.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> given = getIntList(n, 3, "axes");
+    if (failed(given))
+      return failure();
+    if (given->size() != count)
+      return n.emitError() << "axes " << listStr(*given)
+                           << " and starts differ in length";
+    FailureOr<SmallVector<int64_t>> normalized = normalizeAxes(n, *given, rank);
+    if (failed(normalized))
+      return failure();
+    axes = std::move(*normalized);
+  } else {
+    if (static_cast<int64_t>(count) > rank)
+      return n.emitError() << "starts has more entries than the input has "
+                              "dimensions ("
+                           << rank << ")";
+    for (int64_t d = 0, e = count; d < e; ++d)
+      axes.push_back(d);
+  }
+  if (n.hasInput(4)) {
+    FailureOr<SmallVector<int64_t>> given = getIntList(n, 4, "steps");
+    if (failed(given))
+      return failure();
+    if (given->size() != count)
+      return n.emitError() << "steps " << listStr(*given)
+                           << " and starts differ in length";
+    steps = std::move(*given);
+  }
+  for (int64_t step : steps) {
+    if (step == 0)
+      return n.emitError() << "steps must not be 0";
+    if (step < 0)
+      return n.emitError() << "negative steps " << listStr(steps)
+                           << " on run-time data are not supported yet";
+  }
+  Value x;
+  bool fromBool = false;
+  if (g.isKnownIntInput(n, 0)) {
+    FailureOr<KnownInts> ints = g.getKnownIntInput(n, 0);
+    if (failed(ints))
+      return failure();
+    if (ints->type.getElementType().isInteger(1)) {
+      fromBool = true;
+      ints->type = RankedTensorType::get(ints->shape(), b.getI8Type());
+    }
+    x = g.materializeInts(n.loc, *ints);
+  } else {
+    FailureOr<Value> given = getTensorInput(n, 0);
+    if (failed(given))
+      return failure();
+    x = *given;
+  }
+  IndexMath m{b, n.loc};
+  SmallVector<OpFoldResult> dims = g.getMixedSizes(n.loc, x);
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes(dims),
+      strides(rank, b.getIndexAttr(1));
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    OpFoldResult start = m.sliceBound(starts->elements[i], dims[axis]);
+    OpFoldResult end = m.sliceBound(ends->elements[i], dims[axis]);
+    OpFoldResult size =
+        m.ceilDiv(m.max(m.sub(end, start), b.getIndexAttr(0)), steps[i]);
+    offsets[axis] = start;
+    sizes[axis] = size;
+    strides[axis] = b.getIndexAttr(steps[i]);
+  }
+  Value result = buildMixedSlice(g, n.loc, x, dims, offsets, sizes, strides);
+  if (fromBool) {
+    // Compared with zero where it is read (see importWhere).
+    auto i8Type = cast<RankedTensorType>(result.getType());
+    FailureOr<Value> zero =
+        g.emptyTensor(n, i8Type.getShape(), b.getI8Type(), result);
+    if (failed(zero))
+      return failure();
+    Value scalar = arith::ConstantOp::create(b, n.loc, b.getI8IntegerAttr(0));
+    Value zeros =
+        linalg::FillOp::create(b, n.loc, ValueRange{scalar}, ValueRange{*zero})
+            .getResult(0);
+    result = arith::CmpIOp::create(b, n.loc, arith::CmpIPredicate::ne, result,
+                                   zeros);
+  }
+  return g.setOutput(n, 0, result);
+}
+
 LogicalResult onnx_import::importSlice(NodeContext &n) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 3, 5)))
     return failure();
+  if (g.firstDynamicInput(n) == 0 || g.isSymbolicIntInput(n, 1) ||
+      g.isSymbolicIntInput(n, 2))
+    return importDynamicSlice(n);
   FailureOr<RankedTensorType> type = g.getInputType(n, 0);
   if (failed(type))
     return failure();
@@ -817,6 +1207,25 @@ static LogicalResult buildSplit(NodeContext &n, RankedTensorType type,
       return failure();
     x = *given;
   }
+  if (!type.hasStaticShape()) {
+    // Dynamic dimensions off the (static) split axis keep their sizes.
+    OpBuilder &b = g.getBuilder();
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> dims = g.getMixedSizes(n.loc, x);
+    int64_t offset = 0;
+    for (auto [i, size] : llvm::enumerate(sizes)) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+          pieceSizes(dims), strides(rank, b.getIndexAttr(1));
+      offsets[axis] = b.getIndexAttr(offset);
+      pieceSizes[axis] = b.getIndexAttr(size);
+      offset += size;
+      if (failed(g.setOutput(n, i,
+                             buildMixedSlice(g, n.loc, x, dims, offsets,
+                                             pieceSizes, strides))))
+        return failure();
+    }
+    return success();
+  }
   int64_t offset = 0;
   for (auto [i, size] : llvm::enumerate(sizes)) {
     SmallVector<AxisSlice> slices = fullSlices(type.getShape());
@@ -829,6 +1238,16 @@ static LogicalResult buildSplit(NodeContext &n, RankedTensorType type,
       return failure();
   }
   return success();
+}
+
+/// Split takes dynamic dimensions but the one it splits.
+static LogicalResult checkStaticSplitAxis(NodeContext &n, RankedTensorType type,
+                                          int64_t axis) {
+  if (!type.isDynamicDim(axis))
+    return success();
+  return n.emitError() << "splitting dynamic dimension " << axis
+                       << " of input shape " << shapeStr(type.getShape())
+                       << " is not supported: pin it with --shape NAME=DIMS";
 }
 
 /// Split, opsets 13 to 17: sizes from the optional `split` input, else equal
@@ -852,6 +1271,8 @@ LogicalResult onnx_import::importSplit13(NodeContext &n) {
   int64_t parts = n.node.output_size();
   if (parts < 1)
     return n.emitError() << "has no outputs";
+  if (failed(checkStaticSplitAxis(n, *type, *axis)))
+    return failure();
   int64_t dim = type->getDimSize(*axis);
   SmallVector<int64_t> sizes;
   if (n.hasInput(1)) {
@@ -883,6 +1304,8 @@ LogicalResult onnx_import::importSplit18(NodeContext &n) {
     return failure();
   FailureOr<int64_t> axis = normalizeAxis(n, *axisAttr, type->getRank());
   if (failed(axis))
+    return failure();
+  if (failed(checkStaticSplitAxis(n, *type, *axis)))
     return failure();
   int64_t dim = type->getDimSize(*axis);
   bool hasNum = g.findAttr(n, "num_outputs");
@@ -931,9 +1354,10 @@ LogicalResult onnx_import::importSplit18(NodeContext &n) {
 /// is wrapped and any index clamped into the axis (run-time indices: ONNX
 /// leaves out-of-range ones undefined, and they must not read out of
 /// bounds); without, the indices are known to be in range.
-static Value buildGather(OpBuilder &b, Location loc, Value data,
+static Value buildGather(GraphImporter &g, Location loc, Value data,
                          RankedTensorType dataType, int64_t axis,
                          Value indices, bool clampIndices) {
+  OpBuilder &b = g.getBuilder();
   auto indexType = cast<RankedTensorType>(indices.getType());
   ArrayRef<int64_t> dataShape = dataType.getShape();
   SmallVector<int64_t> shape(dataShape.take_front(axis));
@@ -951,7 +1375,16 @@ static Value buildGather(OpBuilder &b, Location loc, Value data,
   SmallVector<AffineMap> maps = {
       AffineMap::get(resultRank, 0, indexExprs, b.getContext()),
       b.getMultiDimIdentityMap(resultRank)};
-  Value init = tensor::EmptyOp::create(b, loc, shape, element);
+  // The result's sizes: the data's around the axis, the indices' in it.
+  SmallVector<OpFoldResult> dataSizes = g.getMixedSizes(loc, data);
+  SmallVector<OpFoldResult> sizes(ArrayRef(dataSizes).take_front(axis));
+  llvm::append_range(sizes, g.getMixedSizes(loc, indices));
+  llvm::append_range(sizes, ArrayRef(dataSizes).drop_front(axis + 1));
+  Value init = tensor::EmptyOp::create(b, loc, sizes, element);
+  // A dynamic axis is clamped to its run-time size.
+  Value dynamicDim;
+  if (ShapedType::isDynamic(dim) && clampIndices)
+    dynamicDim = getValueOrCreateConstantIndexOp(b, loc, dataSizes[axis]);
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, ValueRange{indices}, ValueRange{init},
       maps,
@@ -962,8 +1395,16 @@ static Value buildGather(OpBuilder &b, Location loc, Value data,
         Value i = arith::IndexCastOp::create(nested, loc, indexTy, args[0]);
         if (clampIndices) {
           Value zero = arith::ConstantIndexOp::create(nested, loc, 0);
-          Value size = arith::ConstantIndexOp::create(nested, loc, dim);
-          Value last = arith::ConstantIndexOp::create(nested, loc, dim - 1);
+          Value size, last;
+          if (dynamicDim) {
+            size = dynamicDim;
+            last = arith::SubIOp::create(
+                nested, loc, size,
+                arith::ConstantIndexOp::create(nested, loc, 1));
+          } else {
+            size = arith::ConstantIndexOp::create(nested, loc, dim);
+            last = arith::ConstantIndexOp::create(nested, loc, dim - 1);
+          }
           Value negative = arith::CmpIOp::create(
               nested, loc, arith::CmpIPredicate::slt, i, zero);
           Value wrapped = arith::AddIOp::create(nested, loc, i, size);
@@ -996,7 +1437,6 @@ static LogicalResult importRuntimeGather(NodeContext &n,
                                          RankedTensorType dataType,
                                          int64_t axis) {
   GraphImporter &g = n.importer;
-  OpBuilder &b = g.getBuilder();
   FailureOr<Value> indices = getTensorInput(n, 1);
   if (failed(indices))
     return failure();
@@ -1009,7 +1449,7 @@ static LogicalResult importRuntimeGather(NodeContext &n,
   if (failed(x))
     return failure();
   return g.setOutput(n, 0,
-                     buildGather(b, n.loc, *x, dataType, axis, *indices,
+                     buildGather(g, n.loc, *x, dataType, axis, *indices,
                                  /*clampIndices=*/true));
 }
 
@@ -1029,7 +1469,8 @@ LogicalResult onnx_import::importGather(NodeContext &n) {
   FailureOr<int64_t> axis = normalizeAxis(n, *axisAttr, type->getRank());
   if (failed(axis))
     return failure();
-  if (!g.isKnownIntInput(n, 1))
+  // Indices into a dynamic axis are wrapped and clamped at run time too.
+  if (!g.isKnownIntInput(n, 1) || type->isDynamicDim(*axis))
     return importRuntimeGather(n, *type, *axis);
   FailureOr<KnownInts> indices = g.getKnownIntInput(n, 1);
   if (failed(indices))
@@ -1075,15 +1516,16 @@ LogicalResult onnx_import::importGather(NodeContext &n) {
     contiguous = indices->values[i] == indices->values[0] + i;
   if (contiguous) {
     // One index (rank-reducing for a scalar index) or a range of them.
-    SmallVector<int64_t> offsets(type->getRank(), 0), sizes(dataShape),
+    SmallVector<int64_t> offsets(type->getRank(), 0),
         strides(type->getRank(), 1);
+    SmallVector<OpFoldResult> sizes = g.getMixedSizes(n.loc, *x);
     offsets[*axis] = indices->values[0];
-    sizes[*axis] = count;
+    sizes[*axis] = b.getIndexAttr(count);
     return g.setOutput(n, 0,
                        tensor::ExtractSliceOp::create(
                            b, n.loc, resultType, *x,
                            getAsIndexOpFoldResult(b.getContext(), offsets),
-                           getAsIndexOpFoldResult(b.getContext(), sizes),
+                           sizes,
                            getAsIndexOpFoldResult(b.getContext(), strides)));
   }
   // Anything else: a generic that reads the index from a constant tensor and
@@ -1092,7 +1534,7 @@ LogicalResult onnx_import::importGather(NodeContext &n) {
   i64Indices.type = RankedTensorType::get(indices->shape(), b.getI64Type());
   Value indexTensor = g.materializeInts(n.loc, i64Indices);
   return g.setOutput(n, 0,
-                     buildGather(b, n.loc, *x, *type, *axis, indexTensor,
+                     buildGather(g, n.loc, *x, *type, *axis, indexTensor,
                                  /*clampIndices=*/false));
 }
 
@@ -1173,10 +1615,72 @@ LogicalResult onnx_import::importExpand(NodeContext &n) {
   return g.setOutput(n, 0, g.broadcastTo(n.loc, *x, *shape));
 }
 
+/// Range with bounds computed from dynamic sizes (position ids
+/// `arange(seq_len)`): a linalg.generic over a 1-D tensor of
+/// max(ceil((limit - start) / delta), 0) elements, each start + i * delta.
+/// The delta must be known at import.
+static LogicalResult importSymbolicRange(NodeContext &n) {
+  GraphImporter &g = n.importer;
+  OpBuilder &b = g.getBuilder();
+  OpFoldResult args[3];
+  Type element;
+  for (int i = 0; i < 3; ++i) {
+    FailureOr<SymbolicInts> ints = g.getSymbolicIntInput(n, i);
+    if (failed(ints))
+      return failure();
+    if (ints->elements.size() != 1 || ints->type.getRank() > 1)
+      return n.emitError() << "input " << i << " must be a scalar";
+    args[i] = ints->elements[0];
+    if (i == 0)
+      element = ints->type.getElementType();
+    else if (ints->type.getElementType() != element)
+      return n.emitError() << "inputs of element types " << element << " and "
+                           << ints->type.getElementType();
+  }
+  std::optional<int64_t> delta = IndexMath::constant(args[2]);
+  if (!delta)
+    return n.emitError() << "a range with bounds computed from dynamic sizes "
+                            "takes a delta known at import";
+  if (*delta == 0)
+    return n.emitError() << "delta must not be 0";
+  IndexMath m{b, n.loc};
+  OpFoldResult span =
+      *delta > 0 ? m.sub(args[1], args[0]) : m.sub(args[0], args[1]);
+  OpFoldResult count =
+      m.max(m.ceilDiv(span, *delta > 0 ? *delta : -*delta), b.getIndexAttr(0));
+  Value init =
+      tensor::EmptyOp::create(b, n.loc, ArrayRef<OpFoldResult>{count}, element);
+  auto resultType = cast<RankedTensorType>(init.getType());
+  Value start = IndexMath::constant(args[0]) == 0 ? Value() : m.value(args[0]);
+  auto generic = linalg::GenericOp::create(
+      b, n.loc, TypeRange{resultType}, ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(1)},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+      [&](OpBuilder &nested, Location loc, ValueRange) {
+        Value i = linalg::IndexOp::create(nested, loc, 0);
+        if (*delta != 1)
+          i = arith::MulIOp::create(
+              nested, loc, i,
+              arith::ConstantIndexOp::create(nested, loc, *delta));
+        Value v = start ? arith::AddIOp::create(nested, loc, start, i) : i;
+        linalg::YieldOp::create(
+            nested, loc,
+            Value(arith::IndexCastOp::create(nested, loc, element, v)));
+      });
+  return g.setOutput(n, 0, generic.getResult(0));
+}
+
 LogicalResult onnx_import::importRange(NodeContext &n) {
   GraphImporter &g = n.importer;
   if (failed(checkArity(n, 3, 3)))
     return failure();
+  bool symbolic = false, shapeValues = true;
+  for (int i = 0; i < 3; ++i) {
+    symbolic |= g.isSymbolicIntInput(n, i);
+    shapeValues &= g.isSymbolicIntInput(n, i) || g.isKnownIntInput(n, i);
+  }
+  if (symbolic && shapeValues)
+    return importSymbolicRange(n);
   if (!allInputsKnownInts(n)) {
     for (int i = 0; i < 3; ++i)
       if (failed(g.getInput(n, i)))
@@ -1312,14 +1816,27 @@ LogicalResult onnx_import::importEqual(NodeContext &n) {
       g.broadcastShapes(n, shapeOf(*lhs), shapeOf(*rhs));
   if (failed(shape))
     return failure();
-  Value l = g.broadcastTo(n.loc, *lhs, *shape);
-  Value r = g.broadcastTo(n.loc, *rhs, *shape);
+  FailureOr<Value> lb = g.broadcastToDynamic(n, *lhs, *shape, {*lhs, *rhs});
+  if (failed(lb))
+    return failure();
+  FailureOr<Value> rb = g.broadcastToDynamic(n, *rhs, *shape, {*lhs, *rhs});
+  if (failed(rb))
+    return failure();
+  Value l = *lb, r = *rb;
   Value result;
   if (isa<FloatType>(element))
     result = arith::CmpFOp::create(b, n.loc, arith::CmpFPredicate::OEQ, l, r);
   else
     result = arith::CmpIOp::create(b, n.loc, arith::CmpIPredicate::eq, l, r);
   return g.setOutput(n, 0, result);
+}
+
+/// Whether `value` is all zeros: a splat zero constant or a fill with zero.
+static bool isZeroFill(Value value) {
+  if (matchPattern(value, m_Zero()))
+    return true;
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  return fill && matchPattern(fill.getInputs()[0], m_Zero());
 }
 
 LogicalResult onnx_import::importWhere(NodeContext &n) {
@@ -1384,6 +1901,13 @@ LogicalResult onnx_import::importWhere(NodeContext &n) {
     if (failed(value))
       return failure();
     cond = *value;
+    // An i8 tensor compared with zero (a sliced mask buffer, see
+    // importDynamicSlice) is read as it is: the body compares.
+    if (auto cmp = cond.getDefiningOp<arith::CmpIOp>();
+        cmp && cmp.getPredicate() == arith::CmpIPredicate::ne &&
+        getElementTypeOrSelf(cmp.getLhs().getType()).isInteger(8) &&
+        isZeroFill(cmp.getRhs()))
+      cond = cmp.getLhs();
   }
   operands.push_back(cond);
   for (int i = 1; i < 3; ++i) {
@@ -1393,6 +1917,20 @@ LogicalResult onnx_import::importWhere(NodeContext &n) {
     operands.push_back(*value);
   }
   int64_t rank = shape->size();
+  // Dynamic operand dimensions where the result is static take its size.
+  for (Value &operand : operands) {
+    auto opType = cast<RankedTensorType>(operand.getType());
+    int64_t offset = rank - opType.getRank();
+    SmallVector<int64_t> castShape(opType.getShape());
+    for (int64_t d = 0; d < opType.getRank(); ++d)
+      if (opType.isDynamicDim(d) &&
+          !ShapedType::isDynamic((*shape)[offset + d]))
+        castShape[d] = (*shape)[offset + d];
+    if (ArrayRef<int64_t>(castShape) != opType.getShape())
+      operand = tensor::CastOp::create(
+          b, n.loc, RankedTensorType::get(castShape, opType.getElementType()),
+          operand);
+  }
   SmallVector<AffineMap> maps;
   for (Value operand : operands) {
     ArrayRef<int64_t> opShape = shapeOf(operand);
@@ -1407,9 +1945,14 @@ LogicalResult onnx_import::importWhere(NodeContext &n) {
   maps.push_back(b.getMultiDimIdentityMap(rank));
   Type element = types[1].getElementType();
   auto resultType = RankedTensorType::get(*shape, element);
-  Value init = tensor::EmptyOp::create(b, n.loc, *shape, element);
+  // Dynamic sizes from X and Y first (the condition is often a smaller
+  // mask).
+  FailureOr<Value> init = g.emptyTensor(
+      n, *shape, element, {operands[1], operands[2], operands[0]});
+  if (failed(init))
+    return failure();
   auto generic = linalg::GenericOp::create(
-      b, n.loc, TypeRange{resultType}, operands, ValueRange{init}, maps,
+      b, n.loc, TypeRange{resultType}, operands, ValueRange{*init}, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &nested, Location loc, ValueRange args) {
         Value c = args[0];
@@ -1533,10 +2076,22 @@ LogicalResult onnx_import::importCast(NodeContext &n) {
     return unsupported();
   if (target.isInteger(1)) {
     auto operandType = cast<RankedTensorType>(x->getType());
-    Value zero = arith::ConstantOp::create(
-        b, n.loc, operandType,
-        DenseElementsAttr::get(operandType,
-                               b.getZeroAttr(operandType.getElementType())));
+    Value zero;
+    if (operandType.hasStaticShape()) {
+      zero = arith::ConstantOp::create(
+          b, n.loc, operandType,
+          DenseElementsAttr::get(operandType,
+                                 b.getZeroAttr(operandType.getElementType())));
+    } else {
+      Type element = operandType.getElementType();
+      Value empty = tensor::EmptyOp::create(
+          b, n.loc, g.getMixedSizes(n.loc, *x), element);
+      Value scalar = arith::ConstantOp::create(
+          b, n.loc, cast<TypedAttr>(b.getZeroAttr(element)));
+      zero = linalg::FillOp::create(b, n.loc, ValueRange{scalar},
+                                    ValueRange{empty})
+                 .getResult(0);
+    }
     result = isFloat(source)
                  ? Value(arith::CmpFOp::create(
                        b, n.loc, arith::CmpFPredicate::UNE, *x, zero))
