@@ -17,6 +17,7 @@
 #include "GraphImporter.h"
 
 #include "ffn/Dialect/FFN/IR/FFNDialect.h"
+#include "ffn/Utils/Dims.h"
 #include "ffn/Utils/Weights.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -1217,72 +1218,23 @@ Value GraphImporter::splatF32(Location loc, RankedTensorType type,
 }
 
 OpFoldResult GraphImporter::getDimSize(Location loc, Value value, int64_t d) {
-  while (true) {
-    auto type = cast<RankedTensorType>(value.getType());
-    if (!type.isDynamicDim(d))
-      return builder.getIndexAttr(type.getDimSize(d));
-    Operation *def = value.getDefiningOp();
-    if (!def) {
-      Value &dim = inputDims[{value, d}];
-      if (!dim) {
-        OpBuilder::InsertionGuard guard(builder);
-        builder.setInsertionPointAfterValue(value);
-        dim = tensor::DimOp::create(builder, loc, value, d);
-      }
-      return dim;
-    }
-    if (auto empty = dyn_cast<tensor::EmptyOp>(def))
-      return empty.getMixedSizes()[d];
-    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def))
-      return expand.getMixedOutputShape()[d];
-    // Slices (Slice, Split) keep the sizes they were given; a concatenation
-    // (insert_slice into a tensor.empty) has the sizes of its destination.
-    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def);
-        slice && slice.getSourceType().getRank() == type.getRank())
-      return slice.getMixedSizes()[d];
-    if (auto insert = dyn_cast<tensor::InsertSliceOp>(def)) {
-      value = insert.getDest();
-      continue;
-    }
-    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def)) {
-      value = linalgOp.getDpsInitOperand(cast<OpResult>(value).getResultNumber())
-                  ->get();
-      continue;
-    }
-    auto operandType = def->getNumOperands()
-                           ? dyn_cast<RankedTensorType>(def->getOperand(0).getType())
-                           : RankedTensorType();
-    if (operandType && operandType.getRank() == type.getRank() &&
-        operandType.isDynamicDim(d) &&
-        (def->hasTrait<OpTrait::Elementwise>() || isa<tensor::CastOp>(def) ||
-         (isa<FFNDialect>(def->getDialect()) && d < type.getRank() - 1))) {
-      value = def->getOperand(0);
-      continue;
-    }
-    if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(def)) {
-      ReassociationIndices group = collapse.getReassociationIndices()[d];
-      auto srcType = collapse.getSrcType();
-      int64_t dynamicIn = -1, staticProduct = 1;
-      for (int64_t sd : group) {
-        if (srcType.isDynamicDim(sd)) {
-          if (dynamicIn >= 0) {
-            dynamicIn = -2;
-            break;
-          }
-          dynamicIn = sd;
-        } else {
-          staticProduct *= srcType.getDimSize(sd);
-        }
-      }
-      // One dynamic dimension among unit ones keeps its size.
-      if (dynamicIn >= 0 && staticProduct == 1) {
-        value = collapse.getSrc();
-        d = dynamicIn;
-        continue;
-      }
-    }
-    return tensor::DimOp::create(builder, loc, value, d).getResult();
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(d))
+    return builder.getIndexAttr(type.getDimSize(d));
+  SizeOrigin origin = getDimOrigin(value, d);
+  if (origin.dim < 0)
+    return origin.value;
+  if (origin.value.getDefiningOp())
+    return tensor::DimOp::create(builder, loc, origin.value, origin.dim)
+        .getResult();
+  // A graph input's size: read once, where the function starts.
+  Value &dim = inputDims[{origin.value, origin.dim}];
+  if (!dim) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointAfterValue(origin.value);
+    dim = tensor::DimOp::create(builder, loc, origin.value, origin.dim);
   }
+  return dim;
 }
 
 SmallVector<OpFoldResult> GraphImporter::getMixedSizes(Location loc,

@@ -9,6 +9,8 @@
 
 #include "ChannelIdle.h"
 
+#include "ffn/Utils/Dims.h"
+
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -25,11 +27,13 @@ static bool isActivation(Operation *op) {
 /// dimensions are kept: the source of an extract, the destination of an
 /// insert), with unit strides and no rank reduction; nullopt otherwise.
 static std::optional<int64_t> lastDimOffset(OffsetSizeAndStrideOpInterface op,
-                                            RankedTensorType full,
+                                            Value fullValue,
                                             RankedTensorType part) {
+  auto full = cast<RankedTensorType>(fullValue.getType());
   int64_t rank = full.getRank();
-  if (rank < 1 || part.getRank() != rank || !full.hasStaticShape() ||
-      !part.hasStaticShape())
+  // The channels are static; the token dimensions may be dynamic.
+  if (rank < 1 || part.getRank() != rank || full.isDynamicDim(rank - 1) ||
+      part.isDynamicDim(rank - 1))
     return std::nullopt;
   if (!llvm::all_of(op.getStaticStrides(), [](int64_t s) { return s == 1; }))
     return std::nullopt;
@@ -38,9 +42,19 @@ static std::optional<int64_t> lastDimOffset(OffsetSizeAndStrideOpInterface op,
   if (static_cast<int64_t>(offsets.size()) != rank ||
       static_cast<int64_t>(sizes.size()) != rank)
     return std::nullopt;
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    if (offsets[d] != 0 || sizes[d] != full.getDimSize(d))
+  SmallVector<OpFoldResult> mixedSizes = op.getMixedSizes();
+  for (int64_t d = 0; d + 1 < rank; ++d) {
+    if (offsets[d] != 0)
       return std::nullopt;
+    if (!ShapedType::isDynamic(full.getDimSize(d))) {
+      if (sizes[d] != full.getDimSize(d))
+        return std::nullopt;
+      continue;
+    }
+    // A dynamic token dimension: the slice's size must be the whole of it.
+    if (getSizeOrigin(mixedSizes[d]) != getDimOrigin(fullValue, d))
+      return std::nullopt;
+  }
   if (ShapedType::isDynamic(offsets.back()) ||
       sizes.back() != part.getDimSize(rank - 1))
     return std::nullopt;
@@ -79,8 +93,8 @@ static LogicalResult
 matchJoin(Value joined, SmallVectorImpl<std::pair<Value, int64_t>> &sources,
           SmallVectorImpl<Operation *> &joinOps, std::string &reason) {
   auto type = dyn_cast<RankedTensorType>(joined.getType());
-  if (!type || !type.hasStaticShape()) {
-    reason = "the down projection's input is not statically shaped";
+  if (!type || type.getRank() < 1 || type.isDynamicDim(type.getRank() - 1)) {
+    reason = "the down projection's input has no static channel count";
     return failure();
   }
   int64_t rank = type.getRank();
@@ -104,7 +118,7 @@ matchJoin(Value joined, SmallVectorImpl<std::pair<Value, int64_t>> &sources,
       return failure();
     }
     std::optional<int64_t> offset =
-        lastDimOffset(insert, insert.getDestType(), insert.getSourceType());
+        lastDimOffset(insert, insert.getDest(), insert.getSourceType());
     if (!offset) {
       reason = "an insert_slice does not write whole rows of channels";
       return failure();
@@ -175,7 +189,7 @@ FailureOr<ChannelIdleMatch> mlir::ffn::matchChannelIdle(LinearOp down,
     }
     match.up = up;
     std::optional<int64_t> offset =
-        lastDimOffset(slice, slice.getSourceType(), slice.getType());
+        lastDimOffset(slice, slice.getSource(), slice.getType());
     if (!offset) {
       reason = "a slice of the hidden value does not keep whole rows";
       return failure();

@@ -19,6 +19,7 @@
 #include "RaiseMatchers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
@@ -105,6 +106,9 @@ static LogicalResult collectInputLinears(MlpOp mlp,
   }
   llvm::SetVector<Operation *> users;
   for (OpOperand &use : input.getUses()) {
+    // Reading a dynamic size is not reading the values.
+    if (isa<tensor::DimOp>(use.getOwner()))
+      continue;
     auto linear = dyn_cast<LinearOp>(use.getOwner());
     if (!linear || use.getOperandNumber() != 0) {
       reason = "the block's input is used by something other than the input "

@@ -76,8 +76,10 @@ static LogicalResult checkMember(LinearOp linear, MlpOp mlp, Member &member,
     return failure();
   }
   RankedTensorType type = linear.getResult().getType();
-  if (!type.hasStaticShape() || !type.getElementType().isF32()) {
-    reason = "the linear's result is not a static f32 tensor";
+  // Token dimensions may be dynamic; the features are static.
+  if (type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1) ||
+      !type.getElementType().isF32()) {
+    reason = "the linear's result is not an f32 tensor of static features";
     return failure();
   }
   if (linear.getInput().getType().getShape().drop_back() !=
@@ -215,11 +217,13 @@ struct FuseSiblingLinears : public OpRewritePattern<LinearOp> {
       RankedTensorType type = linear.getResult().getType();
       SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
       offsets.back() = rewriter.getIndexAttr(offset);
-      SmallVector<OpFoldResult> sizes;
-      for (int64_t size : type.getShape())
-        sizes.push_back(rewriter.getIndexAttr(size));
-      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
       rewriter.setInsertionPoint(linear);
+      // Whole token rows (read from the input when dynamic), this linear's
+      // features.
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, linear.getLoc(), input);
+      sizes.back() = rewriter.getIndexAttr(type.getShape().back());
+      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
       auto slice = tensor::ExtractSliceOp::create(rewriter, linear.getLoc(),
                                                   type, fused.getResult(),
                                                   offsets, sizes, strides);

@@ -14,6 +14,7 @@
 #include "ffn/Dialect/FFN/IR/FFNOps.h"
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
 #include "ffn/Dialect/FFN/Transforms/Transforms.h"
+#include "ffn/Utils/Dims.h"
 
 #include "ChannelIdle.h"
 #include "RaiseMatchers.h"
@@ -203,6 +204,43 @@ struct OutlineMlp : public OpRewritePattern<LinearOp> {
     for (Operation *op : match->others)
       locs.push_back(op->getLoc());
 
+    // Clone in dominance order: projections reading x, the activation (and
+    // product), then the down projection.
+    SmallVector<Operation *> order;
+    for (LinearOp linear : ArrayRef(match->linears).drop_back())
+      order.push_back(linear);
+    llvm::append_range(order, match->others);
+    order.push_back(down);
+
+    // What the ops read from outside besides the operands: constants
+    // (cloned into the block) and, with dynamic token dimensions, sizes of
+    // x (read again from the block's x). Anything else stays outside.
+    llvm::SmallPtrSet<Operation *, 16> inFFN(order.begin(), order.end());
+    llvm::SetVector<Operation *> constants;
+    SmallVector<std::pair<Value, int64_t>> sizesOfX;
+    auto xType = cast<RankedTensorType>(input.getType());
+    for (Operation *op : order)
+      for (Value v : op->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        if (llvm::is_contained(operands, v) || (def && inFFN.contains(def)))
+          continue;
+        if (def && def->hasTrait<OpTrait::ConstantLike>()) {
+          constants.insert(def);
+          continue;
+        }
+        std::optional<int64_t> dimOfX;
+        if (v.getType().isIndex()) {
+          SizeOrigin origin = getSizeOrigin(v);
+          for (int64_t d = 0; d < xType.getRank() && !dimOfX; ++d)
+            if (xType.isDynamicDim(d) && getDimOrigin(input, d) == origin)
+              dimOfX = d;
+        }
+        if (!dimOfX)
+          return rewriter.notifyMatchFailure(
+              down, "an op of the FFN reads a value from outside it");
+        sizesOfX.push_back({v, *dimOfX});
+      }
+
     LLVM_DEBUG(llvm::dbgs()
                << DEBUG_TYPE ": outlining the FFN ending in " << down << "\n");
     rewriter.setInsertionPoint(down);
@@ -216,14 +254,14 @@ struct OutlineMlp : public OpRewritePattern<LinearOp> {
     for (unsigned i = operands.size(); i-- > 0;)
       mapping.map(operands[i], body->getArgument(i));
 
-    // Clone in dominance order: projections reading x, the activation (and
-    // product), then the down projection.
-    SmallVector<Operation *> order;
-    for (LinearOp linear : ArrayRef(match->linears).drop_back())
-      order.push_back(linear);
-    llvm::append_range(order, match->others);
-    order.push_back(down);
     rewriter.setInsertionPointToStart(body);
+    for (Operation *op : constants)
+      rewriter.clone(*op, mapping);
+    for (auto [size, d] : sizesOfX)
+      if (!mapping.contains(size))
+        mapping.map(size, tensor::DimOp::create(rewriter, size.getLoc(),
+                                                body->getArgument(0), d)
+                              .getResult());
     for (Operation *op : order)
       rewriter.clone(*op, mapping);
     YieldOp::create(rewriter, down.getLoc(), mapping.lookup(down.getResult()));

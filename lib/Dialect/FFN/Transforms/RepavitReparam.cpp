@@ -23,6 +23,7 @@
 #include "RaiseMatchers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
@@ -97,7 +98,7 @@ struct ReparamChannelIdle : public OpRewritePattern<MlpOp> {
       matched.insert(op);
     matched.insert(down);
     for (Operation &op : body.without_terminator())
-      if (!matched.contains(&op) && !isa<arith::ConstantOp>(op))
+      if (!matched.contains(&op) && !isa<arith::ConstantOp, tensor::DimOp>(op))
         return rewriter.notifyMatchFailure(
             mlp, "the block holds ops outside the channel-idle FFN");
 

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ffn/Dialect/FFN/IR/FFNDialect.h"
 #include "ffn/Dialect/FFN/Transforms/Passes.h"
+#include "ffn/Utils/Dims.h"
 
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -26,36 +26,26 @@ using namespace mlir;
 using namespace mlir::ffn;
 
 namespace {
-/// tensor.dim of the result of an elementwise op on tensors (all operands
-/// and results have one shape) is tensor.dim of its first tensor operand.
-/// tensor.dim of a token-wise ffn op's result, in a leading dimension, is
-/// that of its input.
-struct DimOfShapePreservingOp : public OpRewritePattern<tensor::DimOp> {
+/// tensor.dim of an op's result becomes the size it comes from (see
+/// ffn/Utils/Dims.h): a size operand of the op that set it, or tensor.dim of
+/// the tensor that does not take it from an operand.
+struct DimOfSizeOrigin : public OpRewritePattern<tensor::DimOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(tensor::DimOp op,
                                 PatternRewriter &rewriter) const override {
-    auto result = dyn_cast<OpResult>(op.getSource());
-    if (!result)
-      return failure();
-    Operation *def = result.getOwner();
     std::optional<int64_t> index = op.getConstantIndex();
-    if (!index || def->getNumOperands() == 0)
+    if (!index || !op.getSource().getDefiningOp())
       return failure();
-    auto resultType = cast<RankedTensorType>(result.getType());
-    auto operandType = dyn_cast<RankedTensorType>(def->getOperand(0).getType());
-    if (!operandType || operandType.getRank() != resultType.getRank())
+    SizeOrigin origin = getDimOrigin(op.getSource(), *index);
+    if (!origin.value ||
+        (origin.value == op.getSource() && origin.dim == *index))
       return failure();
-    bool elementwise = def->hasTrait<OpTrait::Elementwise>() &&
-                       operandType.getShape() == resultType.getShape();
-    // Every ffn op maps tokens to tokens: the leading dimensions of its
-    // results are those of its first operand (the input).
-    bool tokenWise = isa<FFNDialect>(def->getDialect()) &&
-                     *index < resultType.getRank() - 1;
-    if (!elementwise && !tokenWise)
-      return failure();
-    rewriter.replaceOpWithNewOp<tensor::DimOp>(op, def->getOperand(0),
-                                               op.getIndex());
+    if (origin.dim < 0) {
+      rewriter.replaceOp(op, origin.value);
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<tensor::DimOp>(op, origin.value, origin.dim);
     return success();
   }
 };
@@ -64,7 +54,7 @@ struct ResolveDimsPass
     : public ffn::impl::ResolveDimsBase<ResolveDimsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<DimOfShapePreservingOp>(&getContext());
+    patterns.add<DimOfSizeOrigin>(&getContext());
     memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
     tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
