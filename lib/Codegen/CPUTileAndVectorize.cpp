@@ -180,6 +180,16 @@ static SmallVector<int64_t> leadingParallelTiles(linalg::LinalgOp op) {
     if (needed <= 1 || iterators[dim] != utils::IteratorType::parallel)
       break;
     if (ShapedType::isDynamic(range)) {
+      // [batch, sequence, ...] with both dynamic: one batch row per tile
+      // (the batch may be 1), the sequence split.
+      bool laterDynamic = false;
+      for (size_t later = dim + 1; later < ranges.size(); ++later)
+        laterDynamic |= iterators[later] == utils::IteratorType::parallel &&
+                        ShapedType::isDynamic(ranges[later]);
+      if (laterDynamic) {
+        sizes[dim] = 1;
+        continue;
+      }
       sizes[dim] = 16;
       break;
     }
@@ -207,21 +217,26 @@ static FailureOr<llvm::SetVector<Operation *>>
 tileAndFuse(RewriterBase &rewriter, TilingInterface root,
             ArrayRef<int64_t> sizes,
             const llvm::SmallPtrSetImpl<Operation *> &fusable,
-            scf::SCFTilingOptions::LoopType loopType) {
+            scf::SCFTilingOptions::LoopType loopType,
+            ArrayRef<int64_t> interchange = {}) {
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(getAsIndexOpFoldResult(root->getContext(), sizes));
   tiling.setLoopType(loopType);
+  if (!interchange.empty())
+    tiling.setInterchange(interchange);
   return tileAndFuseProducers(rewriter, root, tiling, fusable);
 }
 
 /// Tiles `root` into scf.forall thread tiles of `sizes`, fusing the
-/// producers in `fusable` into the tiles.
+/// producers in `fusable` into the tiles; `interchange` orders the tile
+/// loops (the threads take consecutive runs of tiles in that order).
 static FailureOr<llvm::SetVector<Operation *>>
 tileForThreads(RewriterBase &rewriter, TilingInterface root,
                ArrayRef<int64_t> sizes,
-               const llvm::SmallPtrSetImpl<Operation *> &fusable) {
+               const llvm::SmallPtrSetImpl<Operation *> &fusable,
+               ArrayRef<int64_t> interchange = {}) {
   return tileAndFuse(rewriter, root, sizes, fusable,
-                     scf::SCFTilingOptions::LoopType::ForallOp);
+                     scf::SCFTilingOptions::LoopType::ForallOp, interchange);
 }
 
 /// The op initialising the accumulator of `gemm` (a zero fill or a
@@ -697,6 +712,7 @@ void CPUTileAndVectorizePass::runOnOperation() {
       continue;
     llvm::SmallPtrSet<Operation *, 4> fusable;
     SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+    SmallVector<int64_t> interchange;
     linalg::LinalgOp gemm = isGemm(op) ? op : fusableGemmProducer(op);
     if (gemm) {
       if (gemm != op)
@@ -737,6 +753,14 @@ void CPUTileAndVectorizePass::runOnOperation() {
                              : llvm::divideCeil(ranges[0], sizes[0]);
       sizes[1] = threadTileSize(ranges[1], threadTileN, reg.nr,
                                 rowTiles >= 2 ? 1 : 4);
+      // A dynamic row count ends in a short row of tiles. Threads take
+      // consecutive runs of tiles: column-major order spreads the short
+      // ones over all threads instead of giving them to the last.
+      if (ShapedType::isDynamic(ranges[0])) {
+        interchange.assign({1, 0});
+        for (int64_t d = 2, e = op.getNumLoops(); d < e; ++d)
+          interchange.push_back(d);
+      }
     } else if (isa<linalg::BatchMatmulOp>(op)) {
       // A batch of GEMMs (attention): one GEMM per tile, turned into a
       // linalg.matmul below so that it gets the GEMM register tiles.
@@ -751,7 +775,7 @@ void CPUTileAndVectorizePass::runOnOperation() {
     }
     claimed.insert(fusable.begin(), fusable.end());
     if (failed(tileForThreads(rewriter, cast<TilingInterface>(*op), sizes,
-                              fusable)))
+                              fusable, interchange)))
       LLVM_DEBUG(llvm::dbgs() << "thread tiling failed for " << op << "\n");
   }
   // Make the single-GEMM tiles of batch matmuls plain matmuls (canonicalize
