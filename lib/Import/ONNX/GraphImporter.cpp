@@ -1175,6 +1175,34 @@ onnx_import::unitDimReassociation(int64_t rank, ArrayRef<bool> kept) {
   return groups;
 }
 
+namespace {
+/// How a tensor broadcasts to a shape: the result dimensions it does not
+/// have (leading, or unit dimensions of its own), which of its dimensions
+/// stay, and their sizes.
+struct BroadcastPlan {
+  SmallVector<int64_t> addedDims;
+  SmallVector<bool> kept;
+  SmallVector<int64_t> keptShape;
+};
+} // namespace
+
+static BroadcastPlan planBroadcast(RankedTensorType type,
+                                   ArrayRef<int64_t> shape) {
+  BroadcastPlan plan;
+  int64_t offset = static_cast<int64_t>(shape.size()) - type.getRank();
+  for (int64_t d = 0; d < offset; ++d)
+    plan.addedDims.push_back(d);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool broadcast = type.getDimSize(d) == 1 && shape[offset + d] != 1;
+    plan.kept.push_back(!broadcast);
+    if (broadcast)
+      plan.addedDims.push_back(offset + d);
+    else
+      plan.keptShape.push_back(type.getDimSize(d));
+  }
+  return plan;
+}
+
 Value GraphImporter::broadcastTo(Location loc, Value value,
                                  ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -1186,20 +1214,8 @@ Value GraphImporter::broadcastTo(Location loc, Value value,
     return arith::ConstantOp::create(builder, loc, resultType,
                                      dense.resizeSplat(resultType));
 
-  int64_t offset = static_cast<int64_t>(shape.size()) - type.getRank();
-  SmallVector<int64_t> addedDims;
-  for (int64_t d = 0; d < offset; ++d)
-    addedDims.push_back(d);
-  SmallVector<bool> kept;
-  SmallVector<int64_t> keptShape;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    bool broadcast = type.getDimSize(d) == 1 && shape[offset + d] != 1;
-    kept.push_back(!broadcast);
-    if (broadcast)
-      addedDims.push_back(offset + d);
-    else
-      keptShape.push_back(type.getDimSize(d));
-  }
+  BroadcastPlan plan = planBroadcast(type, shape);
+  auto &[addedDims, kept, keptShape] = plan;
   Value input = value;
   if (keptShape.size() != static_cast<size_t>(type.getRank()))
     input = tensor::CollapseShapeOp::create(
@@ -1345,19 +1361,8 @@ FailureOr<Value> GraphImporter::broadcastToDynamic(NodeContext &n, Value value,
                                   ValueRange{*empty})
         .getResult(0);
   }
-  SmallVector<int64_t> addedDims;
-  for (int64_t d = 0; d < offset; ++d)
-    addedDims.push_back(d);
-  SmallVector<bool> kept;
-  SmallVector<int64_t> keptShape;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    bool broadcast = type.getDimSize(d) == 1 && shape[offset + d] != 1;
-    kept.push_back(!broadcast);
-    if (broadcast)
-      addedDims.push_back(offset + d);
-    else
-      keptShape.push_back(type.getDimSize(d));
-  }
+  BroadcastPlan plan = planBroadcast(type, shape);
+  auto &[addedDims, kept, keptShape] = plan;
   FailureOr<Value> init =
       emptyTensor(n, shape, type.getElementType(), allSources);
   if (failed(init))
