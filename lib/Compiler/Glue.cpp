@@ -21,6 +21,18 @@
 using namespace mlir;
 using namespace mlir::ffn;
 
+/// The start of the generated ffn_run_dynamic, static and dynamic models
+/// alike: the inputs are checked before anything runs.
+static constexpr const char *kRunDynamicHead = R"c(static int ffn_run_dynamic(const void *const *inputs,
+                           const int64_t *const *input_shapes, void **outputs,
+                           int64_t *const *output_shapes) {
+  if (!outputs)
+    return ffn_fail(FFN_STATUS_INVALID_ARGUMENT, "the outputs are NULL");
+  int status = ffn_check_inputs(inputs, input_shapes);
+  if (status != FFN_STATUS_OK)
+    return status;
+)c";
+
 std::string mlir::ffn::cInterfaceSymbol(const ModelInterface &model) {
   return "_mlir_ciface_" + model.entryName;
 }
@@ -346,15 +358,7 @@ static void writeStaticRun(llvm::raw_ostream &os, const ModelInterface &model) {
   os << ");\n  return 0;\n}\n\n";
 
   // The same through the dynamic entry: checked shapes, new output buffers.
-  os << R"c(static int ffn_run_dynamic(const void *const *inputs,
-                           const int64_t *const *input_shapes, void **outputs,
-                           int64_t *const *output_shapes) {
-  if (!outputs)
-    return ffn_fail(FFN_STATUS_INVALID_ARGUMENT, "the outputs are NULL");
-  int status = ffn_check_inputs(inputs, input_shapes);
-  if (status != FFN_STATUS_OK)
-    return status;
-  for (int32_t i = 0; i < ffn_model.num_outputs; ++i) {
+  os << kRunDynamicHead << R"c(  for (int32_t i = 0; i < ffn_model.num_outputs; ++i) {
     size_t bytes = ffn_dtype_size(ffn_outputs[i].dtype);
     for (int32_t d = 0; d < ffn_outputs[i].rank; ++d)
       bytes *= (size_t)ffn_outputs[i].shape[d];
@@ -388,15 +392,7 @@ static void writeDynamicRun(llvm::raw_ostream &os,
                   "the model has dynamic shapes: run it with run_dynamic");
 }
 
-static int ffn_run_dynamic(const void *const *inputs,
-                           const int64_t *const *input_shapes, void **outputs,
-                           int64_t *const *output_shapes) {
-  if (!outputs)
-    return ffn_fail(FFN_STATUS_INVALID_ARGUMENT, "the outputs are NULL");
-  int status = ffn_check_inputs(inputs, input_shapes);
-  if (status != FFN_STATUS_OK)
-    return status;
-)c";
+)c" << kRunDynamicHead;
   for (auto [i, t] : llvm::enumerate(model.inputs)) {
     size_t rank = t.shape.size();
     os << "  " << descType(rank) << " in" << i << ";\n";

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -423,6 +424,26 @@ static void printBench(std::vector<double> &millis) {
   std::fflush(stdout);
 }
 
+/// Times `iterations` calls of `run` (`prepare` runs before each, outside
+/// the timing) and prints the figures; false when a run fails.
+static bool timeRuns(long long iterations, const std::function<void()> &prepare,
+                     const std::function<bool()> &run) {
+  std::vector<double> millis;
+  millis.reserve(size_t(iterations));
+  for (long long i = 0; i < iterations; ++i) {
+    prepare();
+    auto start = std::chrono::steady_clock::now();
+    bool ok = run();
+    auto end = std::chrono::steady_clock::now();
+    if (!ok)
+      return false;
+    millis.push_back(
+        std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  printBench(millis);
+  return true;
+}
+
 /// Runs a model with dynamic shapes (and times it with --bench), then
 /// writes its outputs with the shapes the run gave them.
 static int runDynamic(const Options &options,
@@ -439,21 +460,12 @@ static int runDynamic(const Options &options,
   if (!runModelDynamic(inputPointers, inputShapes, outputs))
     return kRuntimeError;
   if (options.benchIterations > 0) {
-    std::vector<double> millis;
-    millis.reserve(size_t(options.benchIterations));
     DynamicOutputs timed;
-    for (long long i = 0; i < options.benchIterations; ++i) {
-      // Each run's outputs are freed before the next (outside the timing).
-      timed.release();
-      auto start = std::chrono::steady_clock::now();
-      bool ok = runModelDynamic(inputPointers, inputShapes, timed);
-      auto end = std::chrono::steady_clock::now();
-      if (!ok)
-        return kRuntimeError;
-      millis.push_back(
-          std::chrono::duration<double, std::milli>(end - start).count());
-    }
-    printBench(millis);
+    // Each run's outputs are freed before the next (outside the timing).
+    if (!timeRuns(
+            options.benchIterations, [&] { timed.release(); },
+            [&] { return runModelDynamic(inputPointers, inputShapes, timed); }))
+      return kRuntimeError;
   }
 
   for (int32_t i = 0; i < ffn_model.num_outputs; ++i) {
@@ -560,18 +572,9 @@ int main(int argc, char **argv) {
     // The warm-up run pays for first-touch page faults and cold caches.
     if (!runModel(inputPointers, outputPointers))
       return kRuntimeError;
-    std::vector<double> millis;
-    millis.reserve(size_t(options.benchIterations));
-    for (long long i = 0; i < options.benchIterations; ++i) {
-      auto start = std::chrono::steady_clock::now();
-      bool ok = runModel(inputPointers, outputPointers);
-      auto end = std::chrono::steady_clock::now();
-      if (!ok)
-        return kRuntimeError;
-      millis.push_back(
-          std::chrono::duration<double, std::milli>(end - start).count());
-    }
-    printBench(millis);
+    if (!timeRuns(options.benchIterations, [] {},
+                  [&] { return runModel(inputPointers, outputPointers); }))
+      return kRuntimeError;
   } else if (!runModel(inputPointers, outputPointers)) {
     return kRuntimeError;
   }

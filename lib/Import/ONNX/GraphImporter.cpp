@@ -818,10 +818,8 @@ LogicalResult GraphImporter::setSymbolicIntOutput(NodeContext &n, int i,
   if (!n.hasOutput(i))
     return success();
   const std::string &name = n.node.output(i);
-  if (isDefined(name))
-    return n.emitError() << "output '" << name
-                         << "' is already defined (ONNX values are assigned "
-                            "once)";
+  if (failed(checkUndefined(n, name)))
+    return failure();
   symbolicInts[name] = std::move(ints);
   return success();
 }
@@ -1032,14 +1030,21 @@ GraphImporter::getI64ConstantInput(NodeContext &n, int i) {
   return std::move(ints->values);
 }
 
-LogicalResult GraphImporter::setOutput(NodeContext &n, int i, Value value) {
-  if (!n.hasOutput(i))
-    return success();
-  const std::string &name = n.node.output(i);
+LogicalResult GraphImporter::checkUndefined(NodeContext &n,
+                                            StringRef name) {
   if (isDefined(name))
     return n.emitError() << "output '" << name
                          << "' is already defined (ONNX values are assigned "
                             "once)";
+  return success();
+}
+
+LogicalResult GraphImporter::setOutput(NodeContext &n, int i, Value value) {
+  if (!n.hasOutput(i))
+    return success();
+  const std::string &name = n.node.output(i);
+  if (failed(checkUndefined(n, name)))
+    return failure();
   values[name] = value;
   return success();
 }
@@ -1049,10 +1054,8 @@ LogicalResult GraphImporter::setKnownIntOutput(NodeContext &n, int i,
   if (!n.hasOutput(i))
     return success();
   const std::string &name = n.node.output(i);
-  if (isDefined(name))
-    return n.emitError() << "output '" << name
-                         << "' is already defined (ONNX values are assigned "
-                            "once)";
+  if (failed(checkUndefined(n, name)))
+    return failure();
   knownInts[name] = std::move(ints);
   return success();
 }
@@ -1062,10 +1065,8 @@ LogicalResult GraphImporter::setPendingConstant(NodeContext &n, int i,
   if (!n.hasOutput(i))
     return success();
   const std::string &name = n.node.output(i);
-  if (isDefined(name))
-    return n.emitError() << "output '" << name
-                         << "' is already defined (ONNX values are assigned "
-                            "once)";
+  if (failed(checkUndefined(n, name)))
+    return failure();
   pending.try_emplace(name, PendingConstant{tensor, n.loc});
   return success();
 }
@@ -1326,6 +1327,22 @@ FailureOr<Value> GraphImporter::splatF32(NodeContext &n,
   return linalg::FillOp::create(builder, n.loc, ValueRange{scalar},
                                 ValueRange{*empty})
       .getResult(0);
+}
+
+FailureOr<std::pair<Value, Value>>
+GraphImporter::broadcastPair(NodeContext &n, Value lhs, Value rhs) {
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(
+      n, cast<RankedTensorType>(lhs.getType()).getShape(),
+      cast<RankedTensorType>(rhs.getType()).getShape());
+  if (failed(shape))
+    return failure();
+  FailureOr<Value> l = broadcastToDynamic(n, lhs, *shape, {lhs, rhs});
+  if (failed(l))
+    return failure();
+  FailureOr<Value> r = broadcastToDynamic(n, rhs, *shape, {lhs, rhs});
+  if (failed(r))
+    return failure();
+  return std::make_pair(*l, *r);
 }
 
 FailureOr<Value> GraphImporter::broadcastToDynamic(NodeContext &n, Value value,

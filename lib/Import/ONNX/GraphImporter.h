@@ -265,6 +265,9 @@ public:
   FailureOr<Value> broadcastToDynamic(NodeContext &n, Value value,
                                       ArrayRef<int64_t> shape,
                                       ValueRange sources);
+  /// `lhs` and `rhs` broadcast (numpy) to their common shape.
+  FailureOr<std::pair<Value, Value>> broadcastPair(NodeContext &n, Value lhs,
+                                                   Value rhs);
   /// A tensor of `type` filled with `value`: a splat constant when `type`
   /// is static, else linalg.fill of a tensor.empty sized from `sources`.
   FailureOr<Value> splatF32(NodeContext &n, RankedTensorType type, float value,
@@ -297,6 +300,8 @@ private:
   LogicalResult importNode(onnx::NodeProto &node, size_t index);
   LogicalResult importOutputs();
 
+  /// Fails with a diagnostic when output `name` is already defined.
+  LogicalResult checkUndefined(NodeContext &n, StringRef name);
   /// Reads the data of `tensor` (named `what` in diagnostics) at `loc`.
   FailureOr<TensorData> readTensor(const onnx::TensorProto &tensor,
                                    Location loc, StringRef what);

@@ -92,25 +92,22 @@ static LogicalResult importMixedPow(NodeContext &n, Value lhs, Value rhs) {
   if (!isSupported(base) || !isSupported(exponent))
     return n.emitError() << "operands of types " << lhs.getType() << " and "
                          << rhs.getType() << " are not supported";
-  FailureOr<SmallVector<int64_t>> shape =
-      g.broadcastShapes(n, shapeOf(lhs), shapeOf(rhs));
-  if (failed(shape))
+  FailureOr<std::pair<Value, Value>> operands = g.broadcastPair(n, lhs, rhs);
+  if (failed(operands))
     return failure();
+  ArrayRef<int64_t> shape = shapeOf(operands->first);
   auto toF64 = [&](Value v) -> Value {
-    v = *g.broadcastToDynamic(n, v, *shape, {lhs, rhs});
     Type t = getElementTypeOrSelf(v.getType());
-    auto type = RankedTensorType::get(*shape, b.getF64Type());
+    auto type = RankedTensorType::get(shape, b.getF64Type());
     if (t.isF64())
       return v;
     if (isa<FloatType>(t))
       return arith::ExtFOp::create(b, n.loc, type, v);
     return arith::SIToFPOp::create(b, n.loc, type, v);
   };
-  // Broadcasting only fails for a dynamic result dimension no operand has.
-  if (failed(g.dynamicSizes(n, *shape, {lhs, rhs})))
-    return failure();
-  Value pow = math::PowFOp::create(b, n.loc, toF64(lhs), toF64(rhs));
-  auto resultType = RankedTensorType::get(*shape, base);
+  Value pow = math::PowFOp::create(b, n.loc, toF64(operands->first),
+                                   toF64(operands->second));
+  auto resultType = RankedTensorType::get(shape, base);
   Value result = pow;
   if (isa<Float32Type>(base))
     result = arith::TruncFOp::create(b, n.loc, resultType, pow);
@@ -165,18 +162,11 @@ template <typename OpTy> static LogicalResult importBinary(NodeContext &n) {
                                  : ", or two integer tensors of one type")
                          << ")";
   }
-  FailureOr<SmallVector<int64_t>> shape =
-      g.broadcastShapes(n, shapeOf(*lhs), shapeOf(*rhs));
-  if (failed(shape))
-    return failure();
   OpBuilder &b = g.getBuilder();
-  FailureOr<Value> lb = g.broadcastToDynamic(n, *lhs, *shape, {*lhs, *rhs});
-  if (failed(lb))
+  FailureOr<std::pair<Value, Value>> operands = g.broadcastPair(n, *lhs, *rhs);
+  if (failed(operands))
     return failure();
-  FailureOr<Value> rb = g.broadcastToDynamic(n, *rhs, *shape, {*lhs, *rhs});
-  if (failed(rb))
-    return failure();
-  Value l = *lb, r = *rb;
+  auto [l, r] = *operands;
   if (!isInt)
     return g.setOutput(n, 0, OpTy::create(b, n.loc, l, r));
   Value result;
@@ -205,18 +195,11 @@ static FailureOr<Value> importExtremum(NodeContext &n, Value lhs, Value rhs,
                          << rhs.getType()
                          << " are not supported (expected f32, f64 or integer "
                             "tensors of one type)";
-  FailureOr<SmallVector<int64_t>> shape =
-      g.broadcastShapes(n, shapeOf(lhs), shapeOf(rhs));
-  if (failed(shape))
-    return failure();
   OpBuilder &b = g.getBuilder();
-  FailureOr<Value> lb = g.broadcastToDynamic(n, lhs, *shape, {lhs, rhs});
-  if (failed(lb))
+  FailureOr<std::pair<Value, Value>> operands = g.broadcastPair(n, lhs, rhs);
+  if (failed(operands))
     return failure();
-  FailureOr<Value> rb = g.broadcastToDynamic(n, rhs, *shape, {lhs, rhs});
-  if (failed(rb))
-    return failure();
-  Value l = *lb, r = *rb;
+  auto [l, r] = *operands;
   if (isInt)
     return isMax ? arith::MaxSIOp::create(b, n.loc, l, r).getResult()
                  : arith::MinSIOp::create(b, n.loc, l, r).getResult();

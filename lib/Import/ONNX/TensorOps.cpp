@@ -1812,17 +1812,10 @@ LogicalResult onnx_import::importEqual(NodeContext &n) {
   if (element != getElementTypeOrSelf(rhs->getType()))
     return n.emitError() << "operand types " << lhs->getType() << " and "
                          << rhs->getType() << " differ";
-  FailureOr<SmallVector<int64_t>> shape =
-      g.broadcastShapes(n, shapeOf(*lhs), shapeOf(*rhs));
-  if (failed(shape))
+  FailureOr<std::pair<Value, Value>> operands = g.broadcastPair(n, *lhs, *rhs);
+  if (failed(operands))
     return failure();
-  FailureOr<Value> lb = g.broadcastToDynamic(n, *lhs, *shape, {*lhs, *rhs});
-  if (failed(lb))
-    return failure();
-  FailureOr<Value> rb = g.broadcastToDynamic(n, *rhs, *shape, {*lhs, *rhs});
-  if (failed(rb))
-    return failure();
-  Value l = *lb, r = *rb;
+  auto [l, r] = *operands;
   Value result;
   if (isa<FloatType>(element))
     result = arith::CmpFOp::create(b, n.loc, arith::CmpFPredicate::OEQ, l, r);
